@@ -1,0 +1,2 @@
+export { apiEnvSchema, loadApiConfig, type ApiConfig } from './config.js';
+export { startApi, API_MIGRATIONS_DIR, type ApiService, type ApiDeps } from './service.js';

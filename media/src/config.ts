@@ -1,0 +1,45 @@
+import { availableParallelism } from 'node:os';
+import { env, parseEnv, type Env } from '@learnlive/common';
+import { z } from 'zod';
+
+export const mediaEnvSchema = z.object({
+  MEDIA_PORT: env.port(3002),
+  MEDIA_HOST: env.host('0.0.0.0'),
+  /** mediasoup workers (processes); default one per core. */
+  MEDIA_WORKERS: env.int(availableParallelism(), 1, 64),
+  /** Address the WebRTC servers bind to. */
+  MEDIA_LISTEN_IP: z.ipv4({ error: 'must be an IPv4 address' }).or(z.ipv6()).default('0.0.0.0'),
+  /** Address given to clients in ICE candidates (public IP or DNS name); default: the listen IP, or 127.0.0.1 for 0.0.0.0. */
+  MEDIA_ANNOUNCED_ADDRESS: z.string().min(1).optional(),
+  /** First WebRtcServer port: worker i listens on UDP and TCP port MEDIA_RTC_PORT + i; 0 picks free ports. */
+  MEDIA_RTC_PORT: env.port(40000),
+  /** Unset: room state stays in this process. */
+  REDIS_URL: env.url(['redis', 'rediss']).optional(),
+  JWT_SECRET: env.secret(),
+  /** coturn `static-auth-secret`; unset: no TURN servers are handed out. */
+  TURN_SECRET: z.string().min(16, 'must be at least 16 characters').optional(),
+  /** Comma-separated turn: / turns: URLs handed to clients with the credentials. */
+  TURN_URLS: z.string().optional(),
+  CORS_ORIGIN: z.string().default('*'),
+  LOG_LEVEL: env.logLevel(),
+});
+
+export function loadMediaConfig(source: Env = process.env) {
+  const e = parseEnv('media', mediaEnvSchema, source);
+  return Object.freeze({
+    port: e.MEDIA_PORT,
+    host: e.MEDIA_HOST,
+    workers: e.MEDIA_WORKERS,
+    listenIp: e.MEDIA_LISTEN_IP,
+    announcedAddress:
+      e.MEDIA_ANNOUNCED_ADDRESS ?? (e.MEDIA_LISTEN_IP === '0.0.0.0' ? '127.0.0.1' : e.MEDIA_LISTEN_IP),
+    rtcPort: e.MEDIA_RTC_PORT,
+    redisUrl: e.REDIS_URL,
+    jwtSecret: e.JWT_SECRET,
+    turnSecret: e.TURN_SECRET,
+    turnUrls: e.TURN_URLS ? e.TURN_URLS.split(',').map((u) => u.trim()) : [],
+    corsOrigin: e.CORS_ORIGIN === '*' ? true : e.CORS_ORIGIN.split(',').map((o) => o.trim()),
+    logLevel: e.LOG_LEVEL,
+  });
+}
+export type MediaConfig = ReturnType<typeof loadMediaConfig>;

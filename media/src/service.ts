@@ -1,0 +1,72 @@
+import {
+  Ops,
+  closeAll,
+  counter,
+  createMetrics,
+  once,
+  opsRoutes,
+  startSocketServer,
+  type Logger,
+  type SocketEngine,
+} from '@learnlive/common';
+import { Server } from 'socket.io';
+import type { MediaConfig } from './config.js';
+import { WorkerPool } from './WorkerPool.js';
+
+export interface MediaService {
+  readonly port: number;
+  readonly engine: SocketEngine;
+  readonly pool: WorkerPool;
+  close(): Promise<void>;
+}
+
+/** The SFU: a pool of mediasoup workers and the socket.io signalling that drives them. */
+export async function startMedia(config: MediaConfig, logger: Logger): Promise<MediaService> {
+  const log = logger.child({ module: 'media' });
+  const metrics = createMetrics('media');
+  const workerDeaths = counter(metrics, 'media_worker_deaths_total', 'mediasoup workers that died');
+  const pool = await WorkerPool.start(
+    {
+      workers: config.workers,
+      listenIp: config.listenIp,
+      announcedAddress: config.announcedAddress,
+      rtcPort: config.rtcPort,
+    },
+    log,
+  );
+  pool.on('workerdied', () => workerDeaths.inc());
+  const ops = new Ops('media', {
+    workers: async () => {
+      await Promise.all(pool.workers.map((slot) => slot.worker.getResourceUsage()));
+    },
+  });
+  try {
+    const server = await startSocketServer(
+      {
+        service: 'media',
+        host: config.host,
+        port: config.port,
+        portVariable: 'MEDIA_PORT',
+        routes: opsRoutes(ops, metrics),
+        socket: { cors: { origin: config.corsOrigin } },
+        logger: log,
+      },
+      (opts) => new Server(opts),
+    );
+    log.info({ port: server.port, engine: server.engine, workers: pool.size }, 'media listening');
+    return {
+      port: server.port,
+      engine: server.engine,
+      pool,
+      close: once(() =>
+        closeAll(log, [
+          ['signalling', () => server.close()],
+          ['workers', () => pool.close()],
+        ]),
+      ),
+    };
+  } catch (err) {
+    await pool.close();
+    throw err;
+  }
+}

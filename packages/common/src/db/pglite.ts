@@ -1,0 +1,31 @@
+import { mkdir } from 'node:fs/promises';
+import { PGlite, type Transaction } from '@electric-sql/pglite';
+import type { Db, Queryable } from './Db.js';
+import { once } from '../lifecycle.js';
+
+function wrap(client: PGlite | Transaction): Queryable {
+  return {
+    async query<R extends object>(sql: string, params?: readonly unknown[]) {
+      const result = await client.query<R>(sql, params as unknown[] | undefined);
+      // like node-postgres: rows returned for SELECT/RETURNING, rows changed otherwise
+      return { rows: result.rows, rowCount: result.rows.length || (result.affectedRows ?? 0) };
+    },
+    async exec(sql: string) {
+      await client.exec(sql);
+    },
+  };
+}
+
+/** `dataDir` undefined: in memory (tests). PGlite's first start runs initdb (a few seconds). */
+export async function openPglite(dataDir: string | undefined): Promise<Db> {
+  if (dataDir) await mkdir(dataDir, { recursive: true });
+  const pglite = await PGlite.create(dataDir);
+  const base = wrap(pglite);
+  return {
+    engine: 'pglite',
+    query: base.query,
+    exec: base.exec,
+    transaction: (fn) => pglite.transaction((tx) => fn(wrap(tx))),
+    close: once(() => pglite.close()),
+  };
+}

@@ -1,0 +1,162 @@
+import { createRequire } from 'node:module';
+import { createServer } from 'node:http';
+import type { Server } from 'socket.io';
+import { type ServerOptions } from 'socket.io';
+import type { Logger } from 'pino';
+import type * as UwsModule from 'uWebSockets.js';
+import type { us_listen_socket, us_socket } from 'uWebSockets.js';
+import { closeServer, listen, listenError, type Routes } from './http.js';
+
+export type SocketEngine = 'uWebSockets.js' | 'ws';
+
+const require = createRequire(import.meta.url);
+type Uws = typeof UwsModule;
+
+let probed: { uws: Uws | undefined; reason?: string } | undefined;
+
+/**
+ * Loads uWebSockets.js and tells whether its native binary loaded. The package falls back to
+ * a slow JavaScript shim with only a console warning when the binary does not match this
+ * Node; we refuse the shim and use socket.io's own `ws` engine instead, which is faster.
+ */
+export function probeUws(): { uws: Uws | undefined; reason?: string } {
+  if (probed) return probed;
+  try {
+    const warn = console.warn;
+    console.warn = () => {}; // the package prints its fallback notice itself
+    let uws: Uws;
+    try {
+      uws = require('uWebSockets.js') as Uws;
+    } finally {
+      console.warn = warn;
+    }
+    const native = Object.keys(require.cache).some((path) => /uws_[\w]+\.node$/.test(path));
+    probed = native
+      ? { uws }
+      : { uws: undefined, reason: `no native binary for node ABI ${process.versions.modules}` };
+  } catch (err) {
+    probed = { uws: undefined, reason: err instanceof Error ? err.message : String(err) };
+  }
+  return probed;
+}
+
+export interface SocketServerOptions {
+  service: string;
+  host: string;
+  port: number;
+  /** The variable that chose the port, named when it cannot be opened. */
+  portVariable: string;
+  /** `ws` forces the fallback engine (benchmarks compare both). @default 'auto' */
+  engine?: 'auto' | SocketEngine;
+  routes: Routes;
+  socket: Partial<ServerOptions>;
+  logger: Logger;
+}
+
+export interface SocketServer {
+  readonly io: Server;
+  readonly engine: SocketEngine;
+  readonly port: number;
+  close(): Promise<void>;
+}
+
+/**
+ * socket.io on uWebSockets.js (`io.attachApp`) when its native binary loads, else on
+ * node:http with the `ws` engine. WebSocket transport only: no sticky sessions across nodes.
+ * The ops routes are served on the same port.
+ */
+export async function startSocketServer<S extends Server>(
+  options: SocketServerOptions,
+  makeServer: (opts: Partial<ServerOptions>) => S,
+): Promise<SocketServer & { io: S }> {
+  const socketOptions: Partial<ServerOptions> = {
+    transports: ['websocket'],
+    serveClient: false,
+    ...options.socket,
+  };
+  const wanted = options.engine ?? 'auto';
+  const { uws, reason } = wanted === 'ws' ? { uws: undefined, reason: 'ws engine requested' } : probeUws();
+  if (uws) {
+    const app = uws.App();
+    for (const [path, route] of Object.entries(options.routes)) {
+      app.get(path, (res) => {
+        let aborted = false;
+        res.onAborted(() => {
+          aborted = true;
+        });
+        route().then(
+          (reply) => {
+            if (aborted) return;
+            res.cork(() => {
+              res
+                .writeStatus(String(reply.status))
+                .writeHeader('content-type', reply.contentType)
+                .end(reply.body);
+            });
+          },
+          () => {
+            if (!aborted) res.cork(() => res.writeStatus('500').end());
+          },
+        );
+      });
+    }
+    const io = makeServer(socketOptions);
+    io.attachApp(app);
+    app.any('/*', (res) => {
+      res.writeStatus('404').writeHeader('content-type', 'application/json').end('{"code":"not_found"}');
+    });
+    const listenSocket = await new Promise<us_listen_socket | false>((resolve) =>
+      app.listen(options.host, options.port, resolve),
+    );
+    if (!listenSocket) {
+      throw listenError(
+        { service: options.service, port: options.port, host: options.host, variable: options.portVariable },
+        'cannot be opened (in use?)',
+      );
+    }
+    const port = uws.us_socket_local_port(listenSocket as unknown as us_socket);
+    let closed: Promise<void> | undefined;
+    return {
+      io,
+      engine: 'uWebSockets.js',
+      port,
+      close: () =>
+        (closed ??= (async () => {
+          uws.us_listen_socket_close(listenSocket);
+          await new Promise<void>((resolve) => io.close(() => resolve()));
+        })()),
+    };
+  }
+  if (wanted === 'auto')
+    options.logger.warn({ reason }, 'uWebSockets.js native binary not loaded; using the ws engine');
+  const server = createServer((req, res) => {
+    const route = req.method === 'GET' ? options.routes[(req.url ?? '/').split('?')[0] ?? '/'] : undefined;
+    if (!route) {
+      res.writeHead(404, { 'content-type': 'application/json' }).end('{"code":"not_found"}');
+      return;
+    }
+    route().then(
+      (reply) => res.writeHead(reply.status, { 'content-type': reply.contentType }).end(reply.body),
+      () => res.writeHead(500).end(),
+    );
+  });
+  const io = makeServer(socketOptions);
+  io.attach(server);
+  const port = await listen(server, {
+    service: options.service,
+    port: options.port,
+    host: options.host,
+    variable: options.portVariable,
+  });
+  let closed: Promise<void> | undefined;
+  return {
+    io,
+    engine: 'ws',
+    port,
+    close: () =>
+      (closed ??= (async () => {
+        await new Promise<void>((resolve) => io.close(() => resolve()));
+        await closeServer(server);
+      })()),
+  };
+}

@@ -1,0 +1,2 @@
+export { transcoderEnvSchema, loadTranscoderConfig, type TranscoderConfig } from './config.js';
+export { startTranscoder, type TranscoderService, type TranscoderDeps } from './service.js';
