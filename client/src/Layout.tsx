@@ -1,4 +1,5 @@
 import { NavLink, Outlet } from 'react-router-dom';
+import { navLinks } from './routes.js';
 
 export function Layout() {
   return (
@@ -8,7 +9,12 @@ export function Layout() {
           LearnLive
         </NavLink>
         <nav aria-label="Main">
-          <NavLink to="/">Catalog</NavLink>
+          <NavLink to="/">Home</NavLink>
+          {navLinks.map((link) => (
+            <NavLink key={link.to} to={link.to}>
+              {link.label}
+            </NavLink>
+          ))}
           <NavLink to="/status">Status</NavLink>
           <NavLink to="/sign-in">Sign in</NavLink>
         </nav>

@@ -4,8 +4,16 @@ import { Home } from './pages/Home.js';
 import { NotFound } from './pages/NotFound.js';
 import { SignIn } from './pages/SignIn.js';
 import { Status } from './pages/Status.js';
+import * as account from './account/routes.js';
+import * as community from './community/routes.js';
+import * as live from './live/routes.js';
+import * as lessons from './lessons/routes.js';
 
-/** Every page of the client. Feature areas add their routes here. */
+/** Each feature area owns its folder and its routes; this file only mounts them. */
+const areas = [account, lessons, live, community];
+
+export const navLinks = areas.flatMap((area) => area.navLinks);
+
 export const router = createBrowserRouter([
   {
     element: <Layout />,
@@ -13,6 +21,7 @@ export const router = createBrowserRouter([
       { path: '/', element: <Home /> },
       { path: '/sign-in', element: <SignIn /> },
       { path: '/status', element: <Status /> },
+      ...areas.flatMap((area) => area.routes),
       { path: '*', element: <NotFound /> },
     ],
   },

@@ -12,3 +12,4 @@ export * from './redis.js';
 export * from './db/index.js';
 export * from './queue/index.js';
 export * from './embeddedS3.js';
+export * from './tokens.js';

@@ -1,0 +1,52 @@
+import { useSyncExternalStore } from 'react';
+import type { AccessTokenClaims } from '@learnlive/contracts';
+
+/**
+ * The signed-in person, shared by every page: the access token and its claims. The account
+ * area (sign-in, refresh) writes it; the others read it (API calls, socket handshakes).
+ */
+export interface Session {
+  accessToken: string;
+  user: { id: string; role: AccessTokenClaims['role']; name: string; email?: string };
+}
+
+const KEY = 'learnlive.session';
+const listeners = new Set<() => void>();
+let current: Session | null = read();
+
+function read(): Session | null {
+  try {
+    const raw = localStorage.getItem(KEY);
+    return raw ? (JSON.parse(raw) as Session) : null;
+  } catch {
+    return null;
+  }
+}
+
+export function getSession(): Session | null {
+  return current;
+}
+
+export function setSession(session: Session | null): void {
+  current = session;
+  if (session) localStorage.setItem(KEY, JSON.stringify(session));
+  else localStorage.removeItem(KEY);
+  for (const listener of listeners) listener();
+}
+
+function subscribe(listener: () => void): () => void {
+  listeners.add(listener);
+  return () => listeners.delete(listener);
+}
+
+export function useSession(): Session | null {
+  return useSyncExternalStore(subscribe, getSession, getSession);
+}
+
+// Another tab signed in or out.
+window.addEventListener('storage', (event) => {
+  if (event.key === KEY) {
+    current = read();
+    for (const listener of listeners) listener();
+  }
+});

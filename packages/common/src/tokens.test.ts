@@ -1,0 +1,41 @@
+import jwt from 'jsonwebtoken';
+import { describe, expect, it } from 'vitest';
+import { signToken, verifyAccessToken, verifyRoomToken } from './tokens.js';
+
+const secret = 'a-test-secret-of-at-least-32-characters!!';
+const access = { typ: 'access', sub: 'u1', role: 'learner', name: 'Ada' } as const;
+
+describe('tokens', () => {
+  it('round-trips access and room tokens', () => {
+    expect(verifyAccessToken(signToken(access, secret, 60), secret)).toMatchObject(access);
+    const room = {
+      typ: 'room',
+      sub: 'u1',
+      name: 'Ada',
+      room: 'live:abc',
+      kind: 'live',
+      role: 'learner',
+    } as const;
+    expect(verifyRoomToken(signToken(room, secret, 60), secret)).toMatchObject(room);
+  });
+
+  it('refuses forged, expired, alg:none and wrong-kind tokens with stable codes', () => {
+    const forged = signToken(access, 'another-secret-of-at-least-32-characters', 60);
+    expect(() => verifyAccessToken(forged, secret)).toThrow(
+      expect.objectContaining({ code: 'unauthenticated' }),
+    );
+    const expired = jwt.sign({ ...access, exp: Math.floor(Date.now() / 1000) - 10 }, secret, {
+      algorithm: 'HS256',
+    });
+    expect(() => verifyAccessToken(expired, secret)).toThrow(
+      expect.objectContaining({ code: 'token_expired' }),
+    );
+    const none = jwt.sign(access, '', { algorithm: 'none' });
+    expect(() => verifyAccessToken(none, secret)).toThrow(
+      expect.objectContaining({ code: 'unauthenticated' }),
+    );
+    expect(() => verifyRoomToken(signToken(access, secret, 60), secret)).toThrow(
+      expect.objectContaining({ code: 'unauthenticated' }),
+    );
+  });
+});
