@@ -1,5 +1,5 @@
 import { NavLink, Outlet } from 'react-router-dom';
-import { navLinks } from './routes.js';
+import { navLinks } from './areas.js';
 
 export function Layout() {
   return (

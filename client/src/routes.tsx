@@ -4,15 +4,9 @@ import { Home } from './pages/Home.js';
 import { NotFound } from './pages/NotFound.js';
 import { SignIn } from './pages/SignIn.js';
 import { Status } from './pages/Status.js';
-import * as account from './account/routes.js';
-import * as community from './community/routes.js';
-import * as live from './live/routes.js';
-import * as lessons from './lessons/routes.js';
+import { areas } from './areas.js';
 
-/** Each feature area owns its folder and its routes; this file only mounts them. */
-const areas = [account, lessons, live, community];
-
-export const navLinks = areas.flatMap((area) => area.navLinks);
+// Each feature area owns its folder and its routes; this file only mounts them.
 
 export const router = createBrowserRouter([
   {
