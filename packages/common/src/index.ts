@@ -13,3 +13,4 @@ export * from './db/index.js';
 export * from './queue/index.js';
 export * from './embeddedS3.js';
 export * from './tokens.js';
+export * from './publisher.js';
