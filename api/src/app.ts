@@ -34,7 +34,7 @@ export function validationError(error: ZodError): AppError {
  * The API's HTTP app. Every error leaves as `application/problem+json` with a stable code;
  * unknown errors are logged once and answer `internal`.
  */
-export function createApp(deps: AppDeps): OpenAPIHono {
+export function createApp(deps: AppDeps, registerRoutes: (app: OpenAPIHono) => void = () => {}): OpenAPIHono {
   const app = new OpenAPIHono({
     defaultHook: (result, c) => {
       if (!result.success) return problem(c, validationError(result.error));
@@ -58,6 +58,7 @@ export function createApp(deps: AppDeps): OpenAPIHono {
 
   app.get('/api/health', (c) => c.json(deps.ops.health()));
   app.get('/api/config', (c) => c.json(deps.clientConfig()));
+  registerRoutes(app);
 
   app.notFound((c) => {
     if (c.req.path.startsWith('/api/') || !deps.clientDistDir) {

@@ -13,12 +13,19 @@ import {
   migrate,
   openDatabase,
   once,
+  InProcessQueue,
+  createRedis,
+  redisPublisher,
   type Db,
+  type JobQueue,
   type Logger,
+  type RealtimePublisher,
 } from '@learnlive/common';
 import type { ClientConfig } from '@learnlive/contracts';
 import { createApp } from './app.js';
 import type { ApiConfig } from './config.js';
+import type { ApiContext } from './context.js';
+import { routeModules } from './routes.js';
 
 export const API_MIGRATIONS_DIR = fileURLToPath(new URL('../migrations', import.meta.url));
 
@@ -27,6 +34,10 @@ export interface ApiDeps {
   db?: Db;
   /** Engines of the other parts, shown to the client's status page. */
   engines?: () => Record<string, string>;
+  /** Default: through Redis when REDIS_URL is set, else events are dropped (logged). */
+  publisher?: RealtimePublisher;
+  /** Default: an in-process queue (nothing consumes it unless a transcoder shares it). */
+  queue?: JobQueue;
 }
 
 export interface ApiService {
@@ -40,6 +51,18 @@ export async function startApi(config: ApiConfig, logger: Logger, deps: ApiDeps 
   const ownDb = !deps.db;
   const db = deps.db ?? (await openDatabase(config.databaseUrl));
   const s3 = createS3Client(config.storage);
+  const redis =
+    !deps.publisher && config.redisUrl ? createRedis(config.redisUrl, 'api-publisher') : undefined;
+  const publisher: RealtimePublisher =
+    deps.publisher ??
+    (redis
+      ? redisPublisher(redis)
+      : {
+          publish: (rooms, event) =>
+            log.debug({ rooms, event }, 'no realtime layer configured; event dropped'),
+        });
+  const ownQueue = !deps.queue;
+  const queue = deps.queue ?? new InProcessQueue(log.child({ module: 'queue' }));
   let server: Server | undefined;
   try {
     const applied = await migrate(db, { dir: API_MIGRATIONS_DIR, table: 'api_migrations' });
@@ -57,11 +80,17 @@ export async function startApi(config: ApiConfig, logger: Logger, deps: ApiDeps 
       mediaUrl: config.publicMediaUrl,
       engines: { database: db.engine, ...deps.engines?.() },
     });
-    const app = createApp({ logger: log, ops, metrics, clientConfig, clientDistDir: config.clientDistDir });
-    app.use('*', async (c, next) => {
-      await next();
-      requests.inc({ status: String(c.res.status) });
-    });
+    const ctx: ApiContext = { config, db, logger: log, metrics, publisher, queue, s3 };
+    const app = createApp(
+      { logger: log, ops, metrics, clientConfig, clientDistDir: config.clientDistDir },
+      (app) => {
+        app.use('*', async (c, next) => {
+          await next();
+          requests.inc({ status: String(c.res.status) });
+        });
+        for (const register of routeModules) register(app, ctx);
+      },
+    );
 
     server = createAdaptorServer({ fetch: app.fetch }) as Server;
     const port = await listen(server, {
@@ -78,6 +107,8 @@ export async function startApi(config: ApiConfig, logger: Logger, deps: ApiDeps 
       close: once(() =>
         closeAll(log, [
           ['http', () => closeServer(httpServer)],
+          ['queue', () => (ownQueue ? queue.close() : undefined)],
+          ['redis', () => redis?.quit()],
           ['s3', () => s3.destroy()],
           ['database', () => (ownDb ? db.close() : undefined)],
         ]),
@@ -85,6 +116,8 @@ export async function startApi(config: ApiConfig, logger: Logger, deps: ApiDeps 
     };
   } catch (err) {
     if (server) await closeServer(server);
+    redis?.disconnect();
+    if (ownQueue) await queue.close();
     s3.destroy();
     if (ownDb) await db.close();
     throw err;

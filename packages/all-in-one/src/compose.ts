@@ -5,6 +5,7 @@ import {
   InProcessQueue,
   closeAll,
   describeDatabase,
+  inProcessPublisher,
   openDatabase,
   once,
   startEmbeddedS3,
@@ -98,7 +99,7 @@ export async function startSystem(config: AllInOneConfig, logger: Logger): Promi
         CLIENT_DIST_DIR: existsSync(CLIENT_DIST_DIR) ? CLIENT_DIST_DIR : undefined,
       }),
       logger,
-      { db, engines: () => engines },
+      { db, engines: () => engines, publisher: inProcessPublisher(realtime.io), queue },
     );
     closers.push(['api', api.close]);
     const url = `${publicBase(api.port)}/`;

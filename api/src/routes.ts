@@ -1,0 +1,8 @@
+import type { OpenAPIHono } from '@hono/zod-openapi';
+import type { ApiContext } from './context.js';
+
+/** A feature's routes: registers them on the app. */
+export type RouteModule = (app: OpenAPIHono, ctx: ApiContext) => void;
+
+/** Every feature of the API, mounted in this order. Add one import and one entry per feature. */
+export const routeModules: RouteModule[] = [];
