@@ -1,7 +1,7 @@
 import { EventEmitter } from 'node:events';
 import * as mediasoup from 'mediasoup';
 import type { types } from 'mediasoup';
-import { ConfigError, type Logger } from '@learnlive/common';
+import { AppError, ConfigError, type Logger } from '@learnlive/common';
 
 export interface WorkerPoolOptions {
   workers: number;
@@ -56,8 +56,10 @@ export class WorkerPool extends EventEmitter<{ workerdied: [index: number]; clos
 
   /** The worker with the fewest routers: where a new room goes. */
   leastLoaded(): PooledWorker {
-    const best = this.slots.reduce((a, b) => (b.routers < a.routers ? b : a), this.slots[0]!);
-    if (!best) throw new Error('worker pool is empty');
+    // A dead worker stays in its slot until its replacement is up: never place a room on it.
+    const alive = this.slots.filter((slot) => !slot.worker.closed);
+    const best = alive.reduce((a, b) => (b.routers < a.routers ? b : a), alive[0]!);
+    if (!best) throw new AppError('unavailable', 'no media worker is running, try again shortly');
     return best;
   }
 

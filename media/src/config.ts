@@ -20,6 +20,14 @@ export const mediaEnvSchema = z.object({
   TURN_SECRET: z.string().min(16, 'must be at least 16 characters').optional(),
   /** Comma-separated turn: / turns: URLs handed to clients with the credentials. */
   TURN_URLS: z.string().optional(),
+  /** Lifetime of the TURN credentials handed out at join (coturn REST scheme). */
+  MEDIA_TURN_TTL_SECONDS: env.int(6 * 3600, 60, 7 * 24 * 3600),
+  /** Peers per live-class room (a mentor session is always two). */
+  MEDIA_ROOM_CAPACITY: env.int(200, 2, 10_000),
+  /** An empty room keeps its router (and its bans) this long before closing. */
+  MEDIA_ROOM_EMPTY_GRACE_MS: env.int(30_000, 0, 3_600_000),
+  MEDIA_MAX_TRANSPORTS_PER_PEER: env.int(4, 2, 16),
+  MEDIA_MAX_PRODUCERS_PER_PEER: env.int(4, 1, 16),
   CORS_ORIGIN: z.string().default('*'),
   LOG_LEVEL: env.logLevel(),
 });
@@ -37,6 +45,13 @@ export function loadMediaConfig(source: Env = process.env) {
     redisUrl: e.REDIS_URL,
     jwtSecret: e.JWT_SECRET,
     turnSecret: e.TURN_SECRET,
+    turnTtlSeconds: e.MEDIA_TURN_TTL_SECONDS,
+    limits: Object.freeze({
+      roomCapacity: e.MEDIA_ROOM_CAPACITY,
+      emptyRoomGraceMs: e.MEDIA_ROOM_EMPTY_GRACE_MS,
+      transportsPerPeer: e.MEDIA_MAX_TRANSPORTS_PER_PEER,
+      producersPerPeer: e.MEDIA_MAX_PRODUCERS_PER_PEER,
+    }),
     turnUrls: e.TURN_URLS ? e.TURN_URLS.split(',').map((u) => u.trim()) : [],
     corsOrigin: e.CORS_ORIGIN === '*' ? true : e.CORS_ORIGIN.split(',').map((o) => o.trim()),
     logLevel: e.LOG_LEVEL,

@@ -11,12 +11,16 @@ import {
 } from '@learnlive/common';
 import { Server } from 'socket.io';
 import type { MediaConfig } from './config.js';
+import { Rooms } from './Rooms.js';
+import { attachSignalling, type MediaServer } from './signalling.js';
+import { turnCredentials } from './turn.js';
 import { WorkerPool } from './WorkerPool.js';
 
 export interface MediaService {
   readonly port: number;
   readonly engine: SocketEngine;
   readonly pool: WorkerPool;
+  readonly rooms: Rooms;
   close(): Promise<void>;
 }
 
@@ -35,6 +39,11 @@ export async function startMedia(config: MediaConfig, logger: Logger): Promise<M
     log,
   );
   pool.on('workerdied', () => workerDeaths.inc());
+  const requests = counter(metrics, 'media_requests_total', 'signalling requests answered', [
+    'request',
+    'ok',
+  ]);
+  const rooms = new Rooms(pool, config.limits, log);
   const ops = new Ops('media', {
     workers: async () => {
       await Promise.all(pool.workers.map((slot) => slot.worker.getResourceUsage()));
@@ -48,18 +57,29 @@ export async function startMedia(config: MediaConfig, logger: Logger): Promise<M
         port: config.port,
         portVariable: 'MEDIA_PORT',
         routes: opsRoutes(ops, metrics),
-        socket: { cors: { origin: config.corsOrigin } },
+        // Signalling messages are small (RTP parameters are a few KB): larger frames are refused.
+        socket: { cors: { origin: config.corsOrigin }, maxHttpBufferSize: 256 * 1024 },
         logger: log,
       },
-      (opts) => new Server(opts),
+      (opts): MediaServer => new Server(opts),
     );
+    const turn = { secret: config.turnSecret, urls: config.turnUrls, ttlSeconds: config.turnTtlSeconds };
+    attachSignalling(server.io, {
+      jwtSecret: config.jwtSecret,
+      rooms,
+      iceServers: (userId) => turnCredentials(turn, userId),
+      logger: log,
+      onRequest: (name, ok) => requests.inc({ request: name, ok: String(ok) }),
+    });
     log.info({ port: server.port, engine: server.engine, workers: pool.size }, 'media listening');
     return {
       port: server.port,
       engine: server.engine,
       pool,
+      rooms,
       close: once(() =>
         closeAll(log, [
+          ['rooms', () => rooms.close()],
           ['signalling', () => server.close()],
           ['workers', () => pool.close()],
         ]),

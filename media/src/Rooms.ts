@@ -1,0 +1,87 @@
+import type { Logger } from '@learnlive/common';
+import type { RoomKind } from '@learnlive/contracts';
+import { Room, type RoomLimits } from './Room.js';
+import type { WorkerPool } from './WorkerPool.js';
+
+export interface RoomsOptions extends RoomLimits {
+  /** An empty room keeps its router (and its bans) this long. */
+  emptyRoomGraceMs: number;
+}
+
+/** The open rooms of this process, by id: created on the least-loaded worker on first join. */
+export class Rooms {
+  private readonly rooms = new Map<string, Promise<Room>>();
+  private readonly emptyTimers = new Map<string, NodeJS.Timeout>();
+  private closed = false;
+
+  constructor(
+    private readonly pool: WorkerPool,
+    private readonly options: RoomsOptions,
+    private readonly logger: Logger,
+  ) {}
+
+  get size(): number {
+    return this.rooms.size;
+  }
+
+  /** The room, created if needed; concurrent first joins get the same room. */
+  async get(id: string, kind: RoomKind): Promise<Room> {
+    if (this.closed) throw new Error('rooms are closed');
+    const existing = this.rooms.get(id);
+    if (existing) {
+      const room = await existing;
+      if (!room.isClosed) {
+        this.cancelEmpty(id);
+        return room;
+      }
+    }
+    const creating = Room.create(id, kind, this.pool.leastLoaded(), this.options, this.logger);
+    this.rooms.set(id, creating);
+    let room: Room;
+    try {
+      room = await creating;
+    } catch (err) {
+      if (this.rooms.get(id) === creating) this.rooms.delete(id);
+      throw err;
+    }
+    room.once('close', () => {
+      if (this.rooms.get(id) === creating) this.rooms.delete(id);
+      this.cancelEmpty(id);
+    });
+    return room;
+  }
+
+  /** Open rooms (settled ones), for tests and metrics. */
+  async list(): Promise<Room[]> {
+    const settled = await Promise.allSettled(this.rooms.values());
+    return settled.flatMap((r) => (r.status === 'fulfilled' && !r.value.isClosed ? [r.value] : []));
+  }
+
+  /** Called after a peer leaves: an empty room closes after the grace period unless someone joins. */
+  leftRoom(room: Room): void {
+    if (room.peers.size > 0 || room.isClosed) return;
+    this.cancelEmpty(room.id);
+    const timer = setTimeout(() => {
+      this.emptyTimers.delete(room.id);
+      if (room.peers.size === 0) room.close('empty');
+    }, this.options.emptyRoomGraceMs);
+    timer.unref();
+    this.emptyTimers.set(room.id, timer);
+  }
+
+  private cancelEmpty(id: string): void {
+    const timer = this.emptyTimers.get(id);
+    if (timer) clearTimeout(timer);
+    this.emptyTimers.delete(id);
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    for (const room of await this.list()) room.close('shutdown');
+    for (const timer of this.emptyTimers.values()) clearTimeout(timer);
+    this.emptyTimers.clear();
+    this.rooms.clear();
+    this.logger.info('rooms closed');
+  }
+}

@@ -1,0 +1,195 @@
+import type { Server, Socket } from 'socket.io';
+import { AppError, toAppError, toErrorBody, verifyRoomToken, type Logger } from '@learnlive/common';
+import {
+  MEDIA_REQUEST_NAMES,
+  MediaRequestSchemas,
+  type Ack,
+  type IceServer,
+  type MediaClientToServerEvents,
+  type MediaReplies,
+  type MediaRequest,
+  type MediaRequestName,
+  type MediaServerToClientEvents,
+  type RoomTokenClaims,
+} from '@learnlive/contracts';
+import type { Peer, Emit } from './Peer.js';
+import type { Room } from './Room.js';
+import type { Rooms } from './Rooms.js';
+
+export interface MediaSocketData {
+  claims: RoomTokenClaims;
+}
+
+export type MediaServer = Server<
+  MediaClientToServerEvents,
+  MediaServerToClientEvents,
+  Record<string, never>,
+  MediaSocketData
+>;
+type MediaSocket = Socket<
+  MediaClientToServerEvents,
+  MediaServerToClientEvents,
+  Record<string, never>,
+  MediaSocketData
+>;
+
+/** One socket's state: the room and peer it joined, if any. */
+interface Session {
+  socket: MediaSocket;
+  claims: RoomTokenClaims;
+  room?: Room;
+  peer?: Peer;
+  log: Logger;
+}
+
+type Handler<K extends MediaRequestName> = (
+  session: Session & { room: Room; peer: Peer },
+  request: MediaRequest<K>,
+) => Promise<MediaReplies[K]> | MediaReplies[K];
+
+export interface SignallingOptions {
+  jwtSecret: string;
+  rooms: Rooms;
+  iceServers: (userId: string) => IceServer[];
+  logger: Logger;
+  /** Called for every answered request (metrics). */
+  onRequest?: (name: MediaRequestName, ok: boolean) => void;
+}
+
+const empty = {} as Record<string, never>;
+
+/**
+ * The media signalling namespace: handshake authentication with a room token, then one
+ * validated request table. Failures answer typed errors; nothing a client sends reaches
+ * mediasoup unvalidated.
+ */
+export function attachSignalling(io: MediaServer, options: SignallingOptions): void {
+  const { rooms, logger } = options;
+
+  io.use((socket, next) => {
+    const token: unknown = socket.handshake.auth?.token;
+    try {
+      if (typeof token !== 'string' || token.length > 4096)
+        throw new AppError('unauthenticated', 'a room token is required (auth.token)');
+      socket.data.claims = verifyRoomToken(token, options.jwtSecret);
+      next();
+    } catch (err) {
+      const appError = toAppError(err);
+      next(Object.assign(new Error(appError.message), { data: toErrorBody(appError) }));
+    }
+  });
+
+  // `join` and `leave` work without a joined peer; every other request needs one.
+  const handlers: { [K in Exclude<MediaRequestName, 'join' | 'leave'>]: Handler<K> } = {
+    setRtpCapabilities: ({ room, peer }, req) => (room.setRtpCapabilities(peer, req), empty),
+    createTransport: ({ room, peer, claims }, req) =>
+      room.createTransport(peer, req, options.iceServers(claims.sub)),
+    connectTransport: async ({ room, peer }, req) => (await room.connectTransport(peer, req), empty),
+    restartIce: ({ room, peer }, req) => room.restartIce(peer, req),
+    produce: ({ room, peer }, req) => room.produce(peer, req),
+    consume: ({ room, peer }, req) => room.consume(peer, req),
+    resumeConsumer: async ({ room, peer }, req) => (await room.resumeConsumer(peer, req), empty),
+    pauseConsumer: async ({ room, peer }, req) => (await room.pauseConsumer(peer, req), empty),
+    pauseProducer: async ({ room, peer }, req) => (await room.pauseProducer(peer, req), empty),
+    resumeProducer: async ({ room, peer }, req) => (await room.resumeProducer(peer, req), empty),
+    closeProducer: ({ room, peer }, req) => (room.closeProducer(peer, req), empty),
+    setPreferredLayers: async ({ room, peer }, req) => (await room.setPreferredLayers(peer, req), empty),
+    getStats: ({ room, peer }, req) => room.getStats(peer, req),
+    raiseHand: ({ room, peer }, req) => (room.raiseHand(peer, req), empty),
+    grantSpeak: ({ room, peer }, req) => (room.grantSpeak(peer, req), empty),
+    revokeSpeak: ({ room, peer }, req) => (room.revokeSpeak(peer, req), empty),
+    mute: ({ room, peer }, req) => room.mute(peer, req),
+    kick: ({ room, peer }, req) => {
+      room.kick(peer, req);
+      return empty;
+    },
+  };
+
+  function detach(session: Session): void {
+    const { room, peer } = session;
+    session.room = undefined;
+    session.peer = undefined;
+    if (room && peer) {
+      room.leave(peer);
+      rooms.leftRoom(room);
+    }
+  }
+
+  async function join(session: Session): Promise<MediaReplies['join']> {
+    detach(session);
+    const room = await rooms.get(session.claims.room, session.claims.kind);
+    const socket = session.socket;
+    const emit: Emit = (event, ...args) => {
+      (socket.emit as (e: string, ...a: unknown[]) => boolean)(event, ...args);
+    };
+    let peer: Peer;
+    try {
+      peer = room.join(session.claims, emit, () => socket.disconnect(true));
+    } catch (err) {
+      rooms.leftRoom(room);
+      throw err;
+    }
+    session.room = room;
+    session.peer = peer;
+    session.log = session.log.child({ roomId: room.id, peerId: peer.id });
+    // The room drops the peer (kick, worker death, same user joining again): forget it here.
+    const forget = () => {
+      if (session.peer === peer) {
+        session.room = undefined;
+        session.peer = undefined;
+      }
+    };
+    room.once('close', forget);
+    peer.once('close', forget);
+    return room.joinReply(peer, options.iceServers(session.claims.sub));
+  }
+
+  io.on('connection', (socket) => {
+    const session: Session = {
+      socket,
+      claims: socket.data.claims,
+      log: logger.child({ socketId: socket.id, userId: socket.data.claims.sub }),
+    };
+
+    for (const name of MEDIA_REQUEST_NAMES) {
+      (socket.on as (event: string, listener: (...args: unknown[]) => void) => void)(name, (...args) => {
+        const ack = args[args.length - 1];
+        if (typeof ack !== 'function') return; // every request must carry an ack
+        const reply = ack as (reply: Ack<unknown>) => void;
+        void answer(name, args.length > 1 ? args[0] : undefined).then(
+          (data) => {
+            options.onRequest?.(name, true);
+            reply({ ok: true, data });
+          },
+          (err: unknown) => {
+            const appError = toAppError(err);
+            options.onRequest?.(name, false);
+            if (appError.code === 'internal') session.log.error({ err, request: name }, 'request failed');
+            else session.log.debug({ code: appError.code, request: name }, 'request refused');
+            reply({ ok: false, error: toErrorBody(appError) });
+          },
+        );
+      });
+    }
+
+    async function answer(name: MediaRequestName, raw: unknown): Promise<unknown> {
+      const parsed = MediaRequestSchemas[name].safeParse(raw);
+      if (!parsed.success) {
+        const issue = parsed.error.issues[0];
+        throw new AppError(
+          'validation_failed',
+          `${name}: ${issue ? `${issue.path.join('.') || 'request'} ${issue.message}` : 'invalid request'}`,
+        );
+      }
+      if (name === 'join') return join(session);
+      if (name === 'leave') return (detach(session), empty);
+      const { room, peer } = session;
+      if (!room || !peer || peer.isClosed || room.isClosed)
+        throw new AppError('conflict', 'join the room first');
+      const handler = handlers[name] as Handler<typeof name>;
+      return handler({ ...session, room, peer }, parsed.data as never);
+    }
+
+    socket.on('disconnect', () => detach(session));
+  });
+}
