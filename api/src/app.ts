@@ -1,6 +1,9 @@
 import { relative } from 'node:path';
 import { OpenAPIHono } from '@hono/zod-openapi';
 import { serveStatic } from '@hono/node-server/serve-static';
+import { swaggerUI } from '@hono/swagger-ui';
+import { bodyLimit } from 'hono/body-limit';
+import { HTTPException } from 'hono/http-exception';
 import { AppError, toAppError, toProblem, type Logger, type Ops } from '@learnlive/common';
 import type { ClientConfig } from '@learnlive/contracts';
 import type { Registry } from 'prom-client';
@@ -13,6 +16,17 @@ export interface AppDeps {
   metrics: Registry;
   clientConfig: () => ClientConfig;
   clientDistDir: string | undefined;
+  /** Largest accepted request body (413 above it). @default 1 MiB */
+  bodyLimitBytes?: number;
+}
+
+/** hono's own exceptions (malformed JSON, wrong media type…) as our stable codes. */
+function fromHttpException(err: HTTPException): AppError {
+  if (err.status === 413) return new AppError('payload_too_large', 'the request body is too large');
+  if (err.status === 401) return new AppError('unauthenticated', err.message || 'sign in first');
+  if (err.status >= 400 && err.status < 500)
+    return new AppError('bad_request', err.message || 'the request cannot be read', { cause: err });
+  return new AppError('internal', 'internal error', { cause: err });
 }
 
 export function problem(c: Context, err: AppError) {
@@ -42,7 +56,7 @@ export function createApp(deps: AppDeps, registerRoutes: (app: OpenAPIHono) => v
   });
 
   app.onError((err, c) => {
-    const appError = toAppError(err);
+    const appError = err instanceof HTTPException ? fromHttpException(err) : toAppError(err);
     if (appError.code === 'internal') deps.logger.error({ err, path: c.req.path }, 'unhandled error');
     return problem(c, appError);
   });
@@ -55,6 +69,25 @@ export function createApp(deps: AppDeps, registerRoutes: (app: OpenAPIHono) => v
   app.get('/metrics', async (c) =>
     c.body(await deps.metrics.metrics(), 200, { 'content-type': deps.metrics.contentType }),
   );
+
+  app.use(
+    '/api/*',
+    bodyLimit({
+      maxSize: deps.bodyLimitBytes ?? 1024 * 1024,
+      onError: (c) => problem(c, new AppError('payload_too_large', 'the request body is too large')),
+    }),
+  );
+  app.openAPIRegistry.registerComponent('securitySchemes', 'bearer', {
+    type: 'http',
+    scheme: 'bearer',
+    bearerFormat: 'JWT',
+  });
+  // Built from the routes' zod schemas when asked, so every module's routes are in it.
+  app.doc31('/api/openapi.json', {
+    openapi: '3.1.0',
+    info: { title: 'LearnLive API', version: '0.1.0' },
+  });
+  app.get('/api/docs', swaggerUI({ url: '/api/openapi.json', title: 'LearnLive API' }));
 
   app.get('/api/health', (c) => c.json(deps.ops.health()));
   app.get('/api/config', (c) => c.json(deps.clientConfig()));

@@ -16,6 +16,23 @@ export const apiEnvSchema = z.object({
   /** The built client to serve at `/` (unset: the API serves only `/api`). */
   CLIENT_DIST_DIR: z.string().optional(),
   LOG_LEVEL: env.logLevel(),
+  /** Lifetime of access tokens, seconds (short: they are not revocable). */
+  ACCESS_TOKEN_TTL: env.int(600, 30, 3600),
+  /** Lifetime of a refresh token family's tokens, seconds (30 days). */
+  REFRESH_TOKEN_TTL: env.int(30 * 24 * 3600, 60),
+  /** Lifetime of room tokens (realtime/media joins), seconds. */
+  ROOM_TOKEN_TTL: env.int(300, 10, 3600),
+  /** Failed sign-ins of one account within SIGN_IN_WINDOW before it is locked. */
+  SIGN_IN_MAX_FAILURES: env.int(5, 1),
+  SIGN_IN_WINDOW: env.int(15 * 60, 1),
+  /** How long a locked account refuses sign-ins, seconds. */
+  SIGN_IN_LOCKOUT: env.int(15 * 60, 1),
+  /** Sign-in attempts per client address per minute (this process). */
+  SIGN_IN_RATE_PER_MINUTE: env.int(30, 1),
+  /** Largest request body, bytes (413 above it). */
+  API_BODY_LIMIT: env.int(1024 * 1024, 1024),
+  /** Comma-separated emails that become admins when they sign up. */
+  ADMIN_EMAILS: z.string().default(''),
   ...storageEnvShape,
 });
 
@@ -34,6 +51,20 @@ export function loadApiConfig(source: Env = process.env) {
     jwtSecret: e.JWT_SECRET,
     clientDistDir: e.CLIENT_DIST_DIR,
     logLevel: e.LOG_LEVEL,
+    auth: Object.freeze({
+      accessTokenTtlSeconds: e.ACCESS_TOKEN_TTL,
+      refreshTokenTtlSeconds: e.REFRESH_TOKEN_TTL,
+      roomTokenTtlSeconds: e.ROOM_TOKEN_TTL,
+      signInMaxFailures: e.SIGN_IN_MAX_FAILURES,
+      signInWindowMs: e.SIGN_IN_WINDOW * 1000,
+      signInLockoutMs: e.SIGN_IN_LOCKOUT * 1000,
+      signInRatePerMinute: e.SIGN_IN_RATE_PER_MINUTE,
+      adminEmails: e.ADMIN_EMAILS.split(',')
+        .map((s) => s.trim().toLowerCase())
+        .filter(Boolean),
+      secureCookies: e.PUBLIC_URL.startsWith('https:'),
+    }),
+    bodyLimitBytes: e.API_BODY_LIMIT,
     storage: storageConfigFrom(e),
   });
 }

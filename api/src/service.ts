@@ -26,6 +26,7 @@ import { createApp } from './app.js';
 import type { ApiConfig } from './config.js';
 import type { ApiContext } from './context.js';
 import { routeModules } from './routes.js';
+import { authenticator } from './auth/middleware.js';
 
 export const API_MIGRATIONS_DIR = fileURLToPath(new URL('../migrations', import.meta.url));
 
@@ -82,12 +83,20 @@ export async function startApi(config: ApiConfig, logger: Logger, deps: ApiDeps 
     });
     const ctx: ApiContext = { config, db, logger: log, metrics, publisher, queue, s3 };
     const app = createApp(
-      { logger: log, ops, metrics, clientConfig, clientDistDir: config.clientDistDir },
+      {
+        logger: log,
+        ops,
+        metrics,
+        clientConfig,
+        clientDistDir: config.clientDistDir,
+        bodyLimitBytes: config.bodyLimitBytes,
+      },
       (app) => {
         app.use('*', async (c, next) => {
           await next();
           requests.inc({ status: String(c.res.status) });
         });
+        app.use('/api/*', authenticator(config.jwtSecret));
         for (const register of routeModules) register(app, ctx);
       },
     );

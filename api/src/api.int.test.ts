@@ -1,0 +1,301 @@
+import jwt from 'jsonwebtoken';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { verifyRoomToken, type RealtimePublisher } from '@learnlive/common';
+import { ProblemSchema, SessionResponseSchema, type SessionResponse } from '@learnlive/contracts';
+import { DATABASE_ADAPTERS, TEST_JWT_SECRET, testLogger, type TestDatabase } from '@learnlive/testing';
+import { loadApiConfig } from './config.js';
+import { startApi, type ApiService } from './service.js';
+
+interface Answer {
+  status: number;
+  body: unknown;
+  headers: Headers;
+}
+
+interface Published {
+  rooms: readonly string[];
+  event: string;
+  payload: unknown;
+}
+
+/** The real API on port 0 against one database adapter; each describe block gets its own. */
+function harness(create: () => Promise<TestDatabase>, env: Record<string, string> = {}) {
+  let database: TestDatabase;
+  let api: ApiService;
+  const published: Published[] = [];
+  const publisher: RealtimePublisher = {
+    publish: (rooms, event, payload) => void published.push({ rooms, event, payload }),
+  };
+  const h = {
+    published,
+    get db() {
+      return database.db;
+    },
+    url: '',
+    async start() {
+      database = await create();
+      api = await startApi(
+        loadApiConfig({
+          JWT_SECRET: TEST_JWT_SECRET,
+          API_PORT: '0',
+          API_HOST: '127.0.0.1',
+          DATABASE_URL: database.url,
+          LOG_LEVEL: 'silent',
+          ADMIN_EMAILS: 'root@example.org',
+          API_BODY_LIMIT: '4096',
+          ...env,
+        }),
+        testLogger('api'),
+        { db: database.db, publisher },
+      );
+      h.url = `http://127.0.0.1:${api.port}`;
+    },
+    async stop() {
+      await api?.close();
+      await database?.drop();
+    },
+    async call(
+      method: string,
+      path: string,
+      options: { token?: string; body?: unknown; raw?: string; headers?: Record<string, string> } = {},
+    ): Promise<Answer> {
+      const headers: Record<string, string> = { ...options.headers };
+      if (options.token) headers.authorization = `Bearer ${options.token}`;
+      let body: string | undefined;
+      if (options.raw !== undefined) body = options.raw;
+      else if (options.body !== undefined) body = JSON.stringify(options.body);
+      if (body !== undefined) headers['content-type'] ??= 'application/json';
+      const res = await fetch(`${h.url}${path}`, { method, headers, body });
+      const text = await res.text();
+      let parsed: unknown = text;
+      try {
+        parsed = text ? JSON.parse(text) : undefined;
+      } catch {
+        // not JSON: keep the text
+      }
+      return { status: res.status, body: parsed, headers: res.headers };
+    },
+    async register(email: string, role: 'learner' | 'instructor' | 'mentor' = 'learner') {
+      const res = await h.call('POST', '/api/auth/register', {
+        body: { email, password: 'correct horse battery', displayName: email.split('@')[0], role },
+      });
+      expect(res.status, JSON.stringify(res.body)).toBe(201);
+      return SessionResponseSchema.parse(res.body);
+    },
+  };
+  return h;
+}
+
+function expectProblem(res: Answer, status: number, code: string) {
+  expect(res.status, JSON.stringify(res.body)).toBe(status);
+  expect(res.headers.get('content-type')).toContain('application/problem+json');
+  expect(ProblemSchema.parse(res.body).code).toBe(code);
+}
+
+describe.each(DATABASE_ADAPTERS)('accounts on %s', (_name, create) => {
+  const h = harness(create, { SIGN_IN_MAX_FAILURES: '3' });
+  beforeAll(h.start);
+  afterAll(h.stop);
+
+  it('registers, signs in, reads and updates the profile', async () => {
+    const session = await h.register('Ada@Example.org');
+    expect(session.user).toMatchObject({ email: 'ada@example.org', role: 'learner', displayName: 'Ada' });
+    const again = await h.call('POST', '/api/auth/register', {
+      body: { email: 'ada@example.org', password: 'another password', displayName: 'Ada 2' },
+    });
+    expectProblem(again, 409, 'conflict');
+
+    const signIn = await h.call('POST', '/api/auth/sign-in', {
+      body: { email: 'ADA@example.org', password: 'correct horse battery' },
+    });
+    expect(signIn.status).toBe(200);
+    expect(signIn.headers.get('set-cookie')).toMatch(/ll_refresh=.*HttpOnly/i);
+    const { accessToken } = SessionResponseSchema.parse(signIn.body);
+
+    const me = await h.call('GET', '/api/me', { token: accessToken });
+    expect(me.body).toMatchObject({ email: 'ada@example.org' });
+    const updated = await h.call('PATCH', '/api/me', {
+      token: accessToken,
+      body: { displayName: 'Ada Lovelace', bio: 'Notes on the engine' },
+    });
+    expect(updated.body).toMatchObject({ displayName: 'Ada Lovelace', bio: 'Notes on the engine' });
+    expectProblem(await h.call('GET', '/api/me'), 401, 'unauthenticated');
+  });
+
+  it('admins come from ADMIN_EMAILS; only admins change roles', async () => {
+    const root = await h.register('root@example.org');
+    expect(root.user.role).toBe('admin');
+    const bob = await h.register('bob@example.org');
+    expectProblem(
+      await h.call('PUT', `/api/users/${root.user.id}/role`, {
+        token: bob.accessToken,
+        body: { role: 'learner' },
+      }),
+      403,
+      'forbidden',
+    );
+    const changed = await h.call('PUT', `/api/users/${bob.user.id}/role`, {
+      token: root.accessToken,
+      body: { role: 'mentor' },
+    });
+    expect(changed.body).toMatchObject({ role: 'mentor' });
+    // the next refresh carries the new role
+    const refreshed = await h.call('POST', '/api/auth/refresh', { body: { refreshToken: bob.refreshToken } });
+    expect(SessionResponseSchema.parse(refreshed.body).user.role).toBe('mentor');
+  });
+
+  it('rotates refresh tokens and revokes the family when an old one is reused', async () => {
+    const first = await h.register('carol@example.org');
+    const r1 = await h.call('POST', '/api/auth/refresh', { body: { refreshToken: first.refreshToken } });
+    expect(r1.status).toBe(200);
+    const second = SessionResponseSchema.parse(r1.body);
+    expect(second.refreshToken).not.toBe(first.refreshToken);
+
+    // the first token again: a stolen copy. The family dies, including the newest token.
+    expectProblem(
+      await h.call('POST', '/api/auth/refresh', { body: { refreshToken: first.refreshToken } }),
+      401,
+      'unauthenticated',
+    );
+    expectProblem(
+      await h.call('POST', '/api/auth/refresh', { body: { refreshToken: second.refreshToken } }),
+      401,
+      'unauthenticated',
+    );
+    // the cookie works as well as the body
+    const other = await h.call('POST', '/api/auth/sign-in', {
+      body: { email: 'carol@example.org', password: 'correct horse battery' },
+    });
+    const cookie = other.headers.get('set-cookie')!.split(';')[0]!;
+    const viaCookie = await h.call('POST', '/api/auth/refresh', { headers: { cookie } });
+    expect(viaCookie.status).toBe(200);
+  });
+
+  it('signs out one session, or every session', async () => {
+    const a = await h.register('dave@example.org');
+    const signIn = async () =>
+      SessionResponseSchema.parse(
+        (
+          await h.call('POST', '/api/auth/sign-in', {
+            body: { email: 'dave@example.org', password: 'correct horse battery' },
+          })
+        ).body,
+      );
+    const b = await signIn();
+    expect(
+      (await h.call('POST', '/api/auth/sign-out', { body: { refreshToken: a.refreshToken } })).status,
+    ).toBe(204);
+    expect(
+      (await h.call('POST', '/api/auth/refresh', { body: { refreshToken: a.refreshToken } })).status,
+    ).toBe(401);
+    expect(
+      (await h.call('POST', '/api/auth/refresh', { body: { refreshToken: b.refreshToken } })).status,
+    ).toBe(200);
+    const c = await signIn();
+    const d = await signIn();
+    expect((await h.call('POST', '/api/auth/sign-out-everywhere', { token: c.accessToken })).status).toBe(
+      204,
+    );
+    for (const s of [c, d]) {
+      expect(
+        (await h.call('POST', '/api/auth/refresh', { body: { refreshToken: s.refreshToken } })).status,
+      ).toBe(401);
+    }
+  });
+
+  it('locks an account after repeated failures, even for the right password', async () => {
+    await h.register('eve@example.org');
+    const attempt = (password: string) =>
+      h.call('POST', '/api/auth/sign-in', { body: { email: 'eve@example.org', password } });
+    for (let i = 0; i < 3; i++) expectProblem(await attempt('wrong password!'), 401, 'unauthenticated');
+    expectProblem(await attempt('correct horse battery'), 429, 'rate_limited');
+    // unknown accounts answer like known ones
+    expectProblem(
+      await h.call('POST', '/api/auth/sign-in', {
+        body: { email: 'nobody@example.org', password: 'whatever!!' },
+      }),
+      401,
+      'unauthenticated',
+    );
+  });
+
+  it('refuses forged, expired, alg:none and wrong-kind tokens', async () => {
+    const s = await h.register('frank@example.org');
+    const claims = { typ: 'access', sub: s.user.id, role: 'admin', name: 'x' };
+    const forged = jwt.sign(claims, 'another-secret-that-is-long-enough-000000', { expiresIn: 60 });
+    const expired = jwt.sign({ ...claims, exp: Math.floor(Date.now() / 1000) - 10 }, TEST_JWT_SECRET);
+    const none = `${Buffer.from(JSON.stringify({ alg: 'none', typ: 'JWT' })).toString('base64url')}.${Buffer.from(
+      JSON.stringify({ ...claims, exp: Math.floor(Date.now() / 1000) + 60 }),
+    ).toString('base64url')}.`;
+    const roomKind = jwt.sign({ ...claims, typ: 'room' }, TEST_JWT_SECRET, { expiresIn: 60 });
+    expectProblem(await h.call('GET', '/api/me', { token: forged }), 401, 'unauthenticated');
+    expectProblem(await h.call('GET', '/api/me', { token: expired }), 401, 'token_expired');
+    expectProblem(await h.call('GET', '/api/me', { token: none }), 401, 'unauthenticated');
+    expectProblem(await h.call('GET', '/api/me', { token: roomKind }), 401, 'unauthenticated');
+    expectProblem(
+      await h.call('GET', '/api/me', { headers: { authorization: 'Basic abc' } }),
+      401,
+      'unauthenticated',
+    );
+  });
+
+  it('answers bad bodies with problems and changes nothing', async () => {
+    const count = async () =>
+      Number((await h.db.query<{ n: number }>('select count(*)::int as n from users')).rows[0]!.n);
+    const before = await count();
+    const cases: Array<[unknown, number, string]> = [
+      [{ raw: '{"email": "x@example.org", "password": ' }, 400, 'bad_request'],
+      [
+        { body: { email: 'g@example.org', password: 'long enough pw', displayName: 'G', admin: true } },
+        400,
+        'validation_failed',
+      ],
+      [
+        { body: { email: 'g@example.org', password: 12345678901, displayName: 'G' } },
+        400,
+        'validation_failed',
+      ],
+      [
+        { body: { email: 'g@example.org', password: 'long enough pw', displayName: 'G', role: 'admin' } },
+        400,
+        'validation_failed',
+      ],
+      [
+        { body: { email: 'g@example.org', password: 'x'.repeat(5000), displayName: 'G' } },
+        413,
+        'payload_too_large',
+      ],
+      [{ raw: 'email=g@example.org', headers: { 'content-type': 'text/plain' } }, 400, 'bad_request'],
+    ];
+    for (const [options, status, code] of cases) {
+      expectProblem(await h.call('POST', '/api/auth/register', options as never), status, code);
+    }
+    expect(await count()).toBe(before);
+  });
+
+  it('issues course room tokens by entitlement', async () => {
+    const teacher = await h.register('teach@example.org', 'instructor');
+    const learner = await h.register('learn@example.org');
+    const stranger = await h.register('stranger@example.org');
+    const { rows } = await h.db.query<{ id: string }>(
+      `insert into courses (instructor_id, title, status) values ($1, 'Rooms 101', 'published') returning id`,
+      [teacher.user.id],
+    );
+    const courseId = rows[0]!.id;
+    await h.db.query(`insert into enrollments (user_id, course_id, source) values ($1, $2, 'free')`, [
+      learner.user.id,
+      courseId,
+    ]);
+    const tokenFor = (s: SessionResponse, room = `course:${courseId}`) =>
+      h.call('POST', `/api/rooms/${room}/token`, { token: s.accessToken });
+    const mine = await tokenFor(learner);
+    expect(mine.body).toMatchObject({ room: `course:${courseId}`, role: 'member' });
+    const claims = verifyRoomToken((mine.body as { token: string }).token, TEST_JWT_SECRET);
+    expect(claims).toMatchObject({ sub: learner.user.id, kind: 'course', role: 'member' });
+    expect((await tokenFor(teacher)).body).toMatchObject({ role: 'moderator' });
+    expectProblem(await tokenFor(stranger), 403, 'forbidden');
+    expectProblem(await tokenFor(learner, 'nope:abc'), 404, 'not_found');
+    expectProblem(await tokenFor(learner, 'course:not-a-uuid'), 404, 'not_found');
+    expectProblem(await h.call('POST', `/api/rooms/course:${courseId}/token`), 401, 'unauthenticated');
+  });
+});

@@ -1,0 +1,282 @@
+import { createRoute, type OpenAPIHono } from '@hono/zod-openapi';
+import { getConnInfo } from '@hono/node-server/conninfo';
+import { AppError } from '@learnlive/common';
+import {
+  ChangeRoleRequestSchema,
+  RefreshRequestSchema,
+  RegisterRequestSchema,
+  SessionResponseSchema,
+  SignInRequestSchema,
+  UpdateProfileRequestSchema,
+  UserSchema,
+} from '@learnlive/contracts';
+import type { Context } from 'hono';
+import { deleteCookie, getCookie, setCookie } from 'hono/cookie';
+import { z } from 'zod';
+import type { ApiContext } from '../context.js';
+import { jsonBody, jsonRequest, noContent, problems } from '../responses.js';
+import { bearerSecurity, currentUser, requireUser } from './middleware.js';
+import { hashPassword, verifyPassword } from './passwords.js';
+import {
+  issueSession,
+  revokeAllSessions,
+  revokeByToken,
+  rotateSession,
+  toUser,
+  USER_COLUMNS,
+  type UserRow,
+} from './sessions.js';
+import { AddressRateLimit, assertNotLocked, clearFailures, recordFailure } from './throttle.js';
+
+const REFRESH_COOKIE = 'll_refresh';
+const tags = ['accounts'];
+
+const register = createRoute({
+  method: 'post',
+  path: '/api/auth/register',
+  tags,
+  summary: 'Create an account and sign in',
+  request: { body: jsonRequest(RegisterRequestSchema) },
+  responses: {
+    201: jsonBody(SessionResponseSchema, 'Signed in'),
+    400: problems[400],
+    409: problems[409],
+  },
+});
+
+const signIn = createRoute({
+  method: 'post',
+  path: '/api/auth/sign-in',
+  tags,
+  summary: 'Sign in with email and password',
+  request: { body: jsonRequest(SignInRequestSchema) },
+  responses: {
+    200: jsonBody(SessionResponseSchema, 'Signed in'),
+    400: problems[400],
+    401: problems[401],
+    429: problems[429],
+  },
+});
+
+const optionalRefreshBody = {
+  body: { content: { 'application/json': { schema: RefreshRequestSchema } }, required: false },
+};
+
+const refresh = createRoute({
+  method: 'post',
+  path: '/api/auth/refresh',
+  tags,
+  summary: 'Exchange a refresh token (body or `ll_refresh` cookie) for a new pair',
+  request: optionalRefreshBody,
+  responses: { 200: jsonBody(SessionResponseSchema, 'New tokens'), 401: problems[401] },
+});
+
+const signOut = createRoute({
+  method: 'post',
+  path: '/api/auth/sign-out',
+  tags,
+  summary: 'End this session (its refresh token family)',
+  request: optionalRefreshBody,
+  responses: { 204: noContent },
+});
+
+const signOutEverywhere = createRoute({
+  method: 'post',
+  path: '/api/auth/sign-out-everywhere',
+  tags,
+  summary: 'End every session of the caller',
+  middleware: [requireUser()] as const,
+  security: bearerSecurity,
+  responses: { 204: noContent, 401: problems[401] },
+});
+
+const me = createRoute({
+  method: 'get',
+  path: '/api/me',
+  tags,
+  summary: 'The caller’s profile',
+  middleware: [requireUser()] as const,
+  security: bearerSecurity,
+  responses: { 200: jsonBody(UserSchema, 'Profile'), 401: problems[401] },
+});
+
+const updateMe = createRoute({
+  method: 'patch',
+  path: '/api/me',
+  tags,
+  summary: 'Update the caller’s profile or password',
+  middleware: [requireUser()] as const,
+  security: bearerSecurity,
+  request: { body: jsonRequest(UpdateProfileRequestSchema) },
+  responses: { 200: jsonBody(UserSchema, 'Profile'), 400: problems[400], 401: problems[401] },
+});
+
+const changeRole = createRoute({
+  method: 'put',
+  path: '/api/users/{id}/role',
+  tags,
+  summary: 'Change a user’s role (admins)',
+  middleware: [requireUser('admin')] as const,
+  security: bearerSecurity,
+  request: { params: z.object({ id: z.uuid() }), body: jsonRequest(ChangeRoleRequestSchema) },
+  responses: {
+    200: jsonBody(UserSchema, 'Updated'),
+    401: problems[401],
+    403: problems[403],
+    404: problems[404],
+  },
+});
+
+function clientAddress(c: Context): string {
+  try {
+    return getConnInfo(c).remote.address ?? 'unknown';
+  } catch {
+    return 'unknown';
+  }
+}
+
+function isUniqueViolation(err: unknown): boolean {
+  return typeof err === 'object' && err !== null && (err as { code?: string }).code === '23505';
+}
+
+/** Accounts: register, sign in/out, refresh, profile, roles. */
+export function authRoutes(app: OpenAPIHono, ctx: ApiContext): void {
+  const { auth } = ctx.config;
+  const sessionOptions = {
+    jwtSecret: ctx.config.jwtSecret,
+    accessTokenTtlSeconds: auth.accessTokenTtlSeconds,
+    refreshTokenTtlSeconds: auth.refreshTokenTtlSeconds,
+  };
+  const throttle = {
+    maxFailures: auth.signInMaxFailures,
+    windowMs: auth.signInWindowMs,
+    lockoutMs: auth.signInLockoutMs,
+  };
+  const addressLimit = new AddressRateLimit(auth.signInRatePerMinute);
+  const log = ctx.logger.child({ module: 'auth' });
+
+  const rememberRefresh = (c: Context, token: string) =>
+    setCookie(c, REFRESH_COOKIE, token, {
+      httpOnly: true,
+      sameSite: 'Strict',
+      secure: auth.secureCookies,
+      path: '/api/auth',
+      maxAge: auth.refreshTokenTtlSeconds,
+    });
+  const presentedRefresh = (c: Context, body: { refreshToken?: string }) =>
+    body.refreshToken ?? getCookie(c, REFRESH_COOKIE);
+
+  app.openapi(register, async (c) => {
+    const body = c.req.valid('json');
+    const email = body.email.toLowerCase();
+    const role = auth.adminEmails.includes(email) ? 'admin' : body.role;
+    const passwordHash = await hashPassword(body.password);
+    const session = await ctx.db
+      .transaction(async (tx) => {
+        const { rows } = await tx.query<UserRow>(
+          `insert into users (email, display_name, password_hash, role) values ($1, $2, $3, $4)
+           returning ${USER_COLUMNS}`,
+          [email, body.displayName, passwordHash, role],
+        );
+        return issueSession(tx, rows[0]!, sessionOptions);
+      })
+      .catch((err: unknown) => {
+        if (isUniqueViolation(err)) throw new AppError('conflict', 'an account with this email exists');
+        throw err;
+      });
+    log.info({ userId: session.user.id, role }, 'account created');
+    rememberRefresh(c, session.refreshToken);
+    return c.json(session, 201);
+  });
+
+  app.openapi(signIn, async (c) => {
+    const body = c.req.valid('json');
+    const email = body.email.toLowerCase();
+    addressLimit.hit(clientAddress(c));
+    await assertNotLocked(ctx.db, email);
+    const { rows } = await ctx.db.query<UserRow & { password_hash: string }>(
+      `select ${USER_COLUMNS}, password_hash from users where lower(email) = $1`,
+      [email],
+    );
+    const user = rows[0];
+    if (!(await verifyPassword(user?.password_hash, body.password)) || !user) {
+      await recordFailure(ctx.db, email, throttle);
+      throw new AppError('unauthenticated', 'wrong email or password');
+    }
+    await clearFailures(ctx.db, email);
+    const session = await issueSession(ctx.db, user, sessionOptions);
+    rememberRefresh(c, session.refreshToken);
+    return c.json(session, 200);
+  });
+
+  app.openapi(refresh, async (c) => {
+    const token = presentedRefresh(c, c.req.valid('json'));
+    if (!token) throw new AppError('unauthenticated', 'no refresh token');
+    const session = await rotateSession(ctx.db, token, sessionOptions, log);
+    rememberRefresh(c, session.refreshToken);
+    return c.json(session, 200);
+  });
+
+  app.openapi(signOut, async (c) => {
+    const token = presentedRefresh(c, c.req.valid('json'));
+    if (token) await revokeByToken(ctx.db, token);
+    deleteCookie(c, REFRESH_COOKIE, { path: '/api/auth' });
+    return c.body(null, 204);
+  });
+
+  app.openapi(signOutEverywhere, async (c) => {
+    await revokeAllSessions(ctx.db, currentUser(c).id);
+    deleteCookie(c, REFRESH_COOKIE, { path: '/api/auth' });
+    return c.body(null, 204);
+  });
+
+  app.openapi(me, async (c) => {
+    const { rows } = await ctx.db.query<UserRow>(`select ${USER_COLUMNS} from users where id = $1`, [
+      currentUser(c).id,
+    ]);
+    if (!rows[0]) throw new AppError('not_found', 'this account no longer exists');
+    return c.json(toUser(rows[0]), 200);
+  });
+
+  app.openapi(updateMe, async (c) => {
+    const body = c.req.valid('json');
+    const userId = currentUser(c).id;
+    const updated = await ctx.db.transaction(async (tx) => {
+      if (body.password) {
+        const { rows } = await tx.query<{ password_hash: string }>(
+          'select password_hash from users where id = $1 for update',
+          [userId],
+        );
+        if (!(await verifyPassword(rows[0]?.password_hash, body.password.current))) {
+          throw new AppError('forbidden', 'the current password is wrong');
+        }
+        await tx.query('update users set password_hash = $2 where id = $1', [
+          userId,
+          await hashPassword(body.password.next),
+        ]);
+        // A new password ends every session: whoever knew the old one is out.
+        await revokeAllSessions(tx, userId);
+      }
+      const { rows } = await tx.query<UserRow>(
+        `update users set display_name = coalesce($2, display_name), bio = coalesce($3, bio), updated_at = now()
+          where id = $1 returning ${USER_COLUMNS}`,
+        [userId, body.displayName ?? null, body.bio ?? null],
+      );
+      return rows[0];
+    });
+    if (!updated) throw new AppError('not_found', 'this account no longer exists');
+    return c.json(toUser(updated), 200);
+  });
+
+  app.openapi(changeRole, async (c) => {
+    const { id } = c.req.valid('param');
+    const { role } = c.req.valid('json');
+    const { rows } = await ctx.db.query<UserRow>(
+      `update users set role = $2, updated_at = now() where id = $1 returning ${USER_COLUMNS}`,
+      [id, role],
+    );
+    if (!rows[0]) throw new AppError('not_found', 'no such user');
+    log.info({ userId: id, role, by: currentUser(c).id }, 'role changed');
+    return c.json(toUser(rows[0]), 200);
+  });
+}

@@ -1,0 +1,88 @@
+import { createRoute, type OpenAPIHono } from '@hono/zod-openapi';
+import { AppError, signToken } from '@learnlive/common';
+import {
+  RoomKindSchema,
+  RoomTokenResponseSchema,
+  type RoomKind,
+  type RoomRole,
+  type RoomTokenClaims,
+} from '@learnlive/contracts';
+import { z } from 'zod';
+import { bearerSecurity, currentUser, requireUser, type AuthUser } from './auth/middleware.js';
+import type { ApiContext } from './context.js';
+import { courseAccess } from './entitlements.js';
+import { jsonBody, problems } from './responses.js';
+
+/** What a resolver grants: the role in the room, and optionally a shorter token lifetime. */
+export interface RoomGrant {
+  role: RoomRole;
+  /** Defaults to ROOM_TOKEN_TTL. */
+  ttlSeconds?: number;
+}
+
+/**
+ * Decides whether `user` may join room `${kind}:${id}` and with which role. Throws AppError
+ * `not_found` (no such room, or not visible) or `forbidden` (visible, not entitled).
+ */
+export type RoomResolver = (ctx: ApiContext, user: AuthUser, id: string) => Promise<RoomGrant>;
+
+/**
+ * One resolver per room kind. Other modules add theirs at registration (scheduling adds `live`
+ * and `mentor`): `roomResolvers.live = …`. A kind without a resolver answers 404.
+ */
+export const roomResolvers: { [K in RoomKind]?: RoomResolver } = {
+  course: async (ctx, user, courseId) => {
+    const access = await courseAccess(ctx.db, user, courseId);
+    if (access === 'none') throw new AppError('forbidden', 'enroll in this course to join its community');
+    return { role: access === 'learner' ? 'member' : 'moderator' };
+  },
+};
+
+const token = createRoute({
+  method: 'post',
+  path: '/api/rooms/{room}/token',
+  tags: ['rooms'],
+  summary: 'A short-lived token naming a realtime/media room and the caller’s role in it',
+  middleware: [requireUser()] as const,
+  security: bearerSecurity,
+  request: { params: z.object({ room: z.string().regex(/^[a-z]+:[\w-]+$/, 'a room id like course:<id>') }) },
+  responses: {
+    200: jsonBody(RoomTokenResponseSchema, 'Token'),
+    401: problems[401],
+    403: problems[403],
+    404: problems[404],
+  },
+});
+
+export function roomRoutes(app: OpenAPIHono, ctx: ApiContext): void {
+  app.openapi(token, async (c) => {
+    const { room } = c.req.valid('param');
+    const user = currentUser(c);
+    const separator = room.indexOf(':');
+    const kind = RoomKindSchema.safeParse(room.slice(0, separator));
+    const id = room.slice(separator + 1);
+    const resolver = kind.success ? roomResolvers[kind.data] : undefined;
+    if (!kind.success || !resolver) throw new AppError('not_found', 'no such kind of room');
+    // course, live and mentor rooms are keyed by uuids; anything else cannot exist
+    if (!z.uuid().safeParse(id).success) throw new AppError('not_found', 'no such room');
+    const grant = await resolver(ctx, user, id);
+    const ttl = grant.ttlSeconds ?? ctx.config.auth.roomTokenTtlSeconds;
+    const claims: RoomTokenClaims = {
+      typ: 'room',
+      sub: user.id,
+      name: user.name,
+      room,
+      kind: kind.data,
+      role: grant.role,
+    };
+    return c.json(
+      {
+        token: signToken(claims, ctx.config.jwtSecret, ttl),
+        room,
+        role: grant.role,
+        expiresAt: new Date(Date.now() + ttl * 1000).toISOString(),
+      },
+      200,
+    );
+  });
+}
