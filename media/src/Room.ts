@@ -440,11 +440,12 @@ export class Room extends EventEmitter<{ close: [reason: 'empty' | 'worker_died'
     this.broadcast(undefined, 'peerUpdated', peer.info());
   }
 
-  private moderated(by: Peer, peerId: string): Peer {
+  /** `mute` reaches the teacher too (a moderator silences a stray microphone); the rest does not. */
+  private moderated(by: Peer, peerId: string, action: 'mute' | 'other' = 'other'): Peer {
     if (!by.canModerate) throw new AppError('forbidden', 'only the teacher or a moderator may do this');
     const target = this.peer(peerId);
     if (target === by) throw new AppError('bad_request', 'not on yourself');
-    if (target.role === 'teacher' && by.role !== 'teacher')
+    if (action !== 'mute' && target.role === 'teacher' && by.role !== 'teacher')
       throw new AppError('forbidden', 'a moderator cannot act on the teacher');
     return target;
   }
@@ -465,7 +466,7 @@ export class Room extends EventEmitter<{ close: [reason: 'empty' | 'worker_died'
   }
 
   async mute(by: Peer, req: MediaRequest<'mute'>): Promise<MediaReplies['mute']> {
-    const target = this.moderated(by, req.peerId);
+    const target = this.moderated(by, req.peerId, 'mute');
     let paused = 0;
     for (const producer of target.producers.values()) {
       const source = (producer.appData as ProducerAppData).source;
