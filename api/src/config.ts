@@ -33,6 +33,19 @@ export const apiEnvSchema = z.object({
   API_BODY_LIMIT: env.int(1024 * 1024, 1024),
   /** Comma-separated emails that become admins when they sign up. */
   ADMIN_EMAILS: z.string().default(''),
+  /** Stripe secret key (sk_…). Unset: payments answer 503 `unavailable`. */
+  STRIPE_SECRET_KEY: z
+    .string()
+    .regex(/^sk_(test|live)_\w+$/, 'must be a Stripe secret key (sk_…)')
+    .optional(),
+  /** Signing secret of the webhook endpoint (whsec_…); required for webhooks to be accepted. */
+  STRIPE_WEBHOOK_SECRET: z.string().min(8).optional(),
+  /** Stripe API base URL; only tests change it (a local fake). */
+  STRIPE_API_URL: env.url(['http', 'https']).default('https://api.stripe.com'),
+  /** Accepted age of a webhook signature, seconds (Stripe's default tolerance). */
+  STRIPE_WEBHOOK_TOLERANCE: env.int(300, 1, 3600),
+  /** Bookings cannot be canceled or moved less than this many hours before they start. */
+  BOOKING_CHANGE_MIN_HOURS: env.int(24, 0, 24 * 30),
   ...storageEnvShape,
 });
 
@@ -65,6 +78,15 @@ export function loadApiConfig(source: Env = process.env) {
       secureCookies: e.PUBLIC_URL.startsWith('https:'),
     }),
     bodyLimitBytes: e.API_BODY_LIMIT,
+    stripe: Object.freeze({
+      secretKey: e.STRIPE_SECRET_KEY,
+      webhookSecret: e.STRIPE_WEBHOOK_SECRET,
+      host: new URL(e.STRIPE_API_URL).hostname,
+      port: Number(new URL(e.STRIPE_API_URL).port) || (e.STRIPE_API_URL.startsWith('https:') ? 443 : 80),
+      protocol: new URL(e.STRIPE_API_URL).protocol === 'http:' ? ('http' as const) : ('https' as const),
+      webhookToleranceSeconds: e.STRIPE_WEBHOOK_TOLERANCE,
+    }),
+    scheduling: Object.freeze({ bookingChangeMinMs: e.BOOKING_CHANGE_MIN_HOURS * 3600_000 }),
     storage: storageConfigFrom(e),
   });
 }

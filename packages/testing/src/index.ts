@@ -6,3 +6,4 @@ export * from './redis.js';
 export * from './s3.js';
 export * from './browser.js';
 export * from './secrets.js';
+export * from './stripeFake.js';
