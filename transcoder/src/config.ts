@@ -14,6 +14,18 @@ export const transcoderEnvSchema = z.object({
   TRANSCODER_WORK_DIR: z.string().default('./data/transcoder'),
   FFMPEG_PATH: z.string().default('ffmpeg'),
   FFPROBE_PATH: z.string().default('ffprobe'),
+  /** Longest accepted lesson video, in seconds. @default 14400 (4 hours) */
+  TRANSCODER_MAX_DURATION_SECONDS: env.int(4 * 3600, 1),
+  /** Largest accepted picture (long side x short side). @default 7680x4320 */
+  TRANSCODER_MAX_WIDTH: env.int(7680, 16),
+  TRANSCODER_MAX_HEIGHT: env.int(4320, 16),
+  /** Objects uploaded to storage at once. */
+  TRANSCODER_UPLOAD_CONCURRENCY: env.int(8, 1, 64),
+  /** Tries per storage request (uploads, downloads). */
+  TRANSCODER_STORAGE_ATTEMPTS: env.int(4, 1, 20),
+  TRANSCODER_STORAGE_BACKOFF_MS: env.int(500, 0),
+  /** How often a running job checks that its lesson still exists (deleted: ffmpeg is killed). */
+  TRANSCODER_WATCH_INTERVAL_MS: env.int(2000, 50),
   LOG_LEVEL: env.logLevel(),
   ...storageEnvShape,
 });
@@ -29,6 +41,15 @@ export function loadTranscoderConfig(source: Env = process.env) {
     workDir: e.TRANSCODER_WORK_DIR,
     ffmpegPath: e.FFMPEG_PATH,
     ffprobePath: e.FFPROBE_PATH,
+    limits: {
+      maxDurationSeconds: e.TRANSCODER_MAX_DURATION_SECONDS,
+      maxWidth: e.TRANSCODER_MAX_WIDTH,
+      maxHeight: e.TRANSCODER_MAX_HEIGHT,
+    },
+    uploadConcurrency: e.TRANSCODER_UPLOAD_CONCURRENCY,
+    storageAttempts: e.TRANSCODER_STORAGE_ATTEMPTS,
+    storageBackoffMs: e.TRANSCODER_STORAGE_BACKOFF_MS,
+    watchIntervalMs: e.TRANSCODER_WATCH_INTERVAL_MS,
     logLevel: e.LOG_LEVEL,
     storage: storageConfigFrom(e),
   });

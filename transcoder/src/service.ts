@@ -1,24 +1,39 @@
+import type { ChildProcess } from 'node:child_process';
 import {
-  AppError,
-  InProcessQueue,
   Ops,
+  bucketReachable,
   closeAll,
   closeServer,
   counter,
   createMetrics,
+  createQueue,
+  createRedis,
   createRoutesServer,
+  createS3Client,
   listen,
   once,
+  openDatabase,
   opsRoutes,
+  redisPublisher,
+  type Db,
   type JobHandlers,
   type JobQueue,
   type Logger,
+  type RealtimePublisher,
 } from '@learnlive/common';
 import type { TranscoderConfig } from './config.js';
+import { LessonVideoStore } from './lessonVideos.js';
+import { transcodeHandler } from './transcode.js';
 
 export interface TranscoderDeps {
   /** The queue to consume; the all-in-one shares its in-process queue with the API. */
   queue?: JobQueue;
+  /** Shared database (the all-in-one's one PGlite); default: opened from the config. */
+  db?: Db;
+  /** Where progress goes (room `user:<instructorId>`); default: Redis emitter when REDIS_URL is set. */
+  publisher?: RealtimePublisher;
+  /** Fault tests reach each job's ffmpeg process through this. */
+  onFfmpeg?: (child: ChildProcess, lessonId: string) => void;
 }
 
 export interface TranscoderService {
@@ -36,14 +51,51 @@ export async function startTranscoder(
   const log = logger.child({ module: 'transcoder' });
   const metrics = createMetrics('transcoder');
   const jobs = counter(metrics, 'transcoder_jobs_total', 'Jobs finished', ['type', 'outcome']);
-  const queue = deps.queue ?? new InProcessQueue(log);
+  const queue = deps.queue ?? createQueue(config.redisUrl, log.child({ module: 'queue' }));
+  const db = deps.db ?? (await openDatabase(config.databaseUrl));
+  const s3 = createS3Client(config.storage);
+  const redis =
+    !deps.publisher && config.redisUrl ? createRedis(config.redisUrl, 'transcoder-publisher') : undefined;
+  const publisher: RealtimePublisher =
+    deps.publisher ??
+    (redis
+      ? redisPublisher(redis)
+      : {
+          publish: (rooms, event) =>
+            log.debug({ rooms, event }, 'no realtime layer configured; event dropped'),
+        });
+  const transcode = transcodeHandler({
+    store: new LessonVideoStore(db),
+    s3,
+    bucket: config.storage.bucket,
+    publisher,
+    logger: log,
+    workDir: config.workDir,
+    ffmpegPath: config.ffmpegPath,
+    ffprobePath: config.ffprobePath,
+    limits: config.limits,
+    uploadConcurrency: config.uploadConcurrency,
+    storageAttempts: config.storageAttempts,
+    storageBackoffMs: config.storageBackoffMs,
+    watchIntervalMs: config.watchIntervalMs,
+    onFfmpeg: deps.onFfmpeg,
+  });
   const handlers: JobHandlers = {
-    transcode: async (job) => {
-      jobs.inc({ type: job.type, outcome: 'failed' });
-      throw new AppError('unavailable', 'transcoding is not implemented yet');
+    transcode: async (job, ctx) => {
+      try {
+        await transcode(job, ctx);
+        jobs.inc({ type: job.type, outcome: 'done' });
+      } catch (err) {
+        jobs.inc({ type: job.type, outcome: 'failed' });
+        throw err;
+      }
     },
   };
-  const ops = new Ops('transcoder', { queue: () => queue.ping() });
+  const ops = new Ops('transcoder', {
+    queue: () => queue.ping(),
+    database: () => db.query('select 1'),
+    storage: () => bucketReachable(s3, config.storage.bucket),
+  });
   const server = createRoutesServer(opsRoutes(ops, metrics));
   const port = await listen(server, {
     service: 'transcoder',
@@ -60,6 +112,9 @@ export async function startTranscoder(
       closeAll(log, [
         ['http', () => closeServer(server)],
         ['queue', () => (deps.queue ? undefined : queue.close())],
+        ['redis', () => redis?.quit()],
+        ['s3', () => s3.destroy()],
+        ['database', () => (deps.db ? undefined : db.close())],
       ]),
     ),
   };

@@ -9,6 +9,11 @@ export const TranscodeJobSchema = z.object({
   lessonId: z.string().min(1),
   /** Object key of the uploaded original. */
   sourceKey: z.string().min(1),
+  /**
+   * One per upload: the ladder goes under a prefix named by it, so a retried job rewrites the
+   * same keys (no duplicate storage) and a new upload never mixes with an older ladder.
+   */
+  version: z.string().regex(/^[\w-]{1,64}$/),
 });
 
 export const JobSchema = z.discriminatedUnion('type', [TranscodeJobSchema]);

@@ -1,2 +1,3 @@
 export type { JobQueue, JobHandler, JobHandlers, JobContext } from './JobQueue.js';
 export { InProcessQueue } from './InProcessQueue.js';
+export { BullMqQueue, createQueue, type BullMqQueueOptions } from './BullMqQueue.js';

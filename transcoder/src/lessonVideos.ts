@@ -1,0 +1,91 @@
+import type { Db } from '@learnlive/common';
+import type { LessonVideoStatus, Rendition, TranscodeStage } from '@learnlive/contracts';
+
+/** The transcoder's view of `lesson_videos` (the API's migrations own the table). */
+export interface LessonVideoRow {
+  lesson_id: string;
+  instructor_id: string;
+  status: LessonVideoStatus;
+  version: string;
+  attempts: number;
+}
+
+export class LessonVideoStore {
+  constructor(private readonly db: Db) {}
+
+  async get(lessonId: string): Promise<LessonVideoRow | undefined> {
+    const { rows } = await this.db.query<LessonVideoRow>(
+      'select lesson_id, instructor_id, status, version, attempts from lesson_videos where lesson_id = $1',
+      [lessonId],
+    );
+    return rows[0];
+  }
+
+  /** Marks this version processing. False: the row is gone or belongs to a newer upload. */
+  async start(lessonId: string, version: string): Promise<boolean> {
+    const res = await this.db.query(
+      `update lesson_videos set status = 'processing', attempts = attempts + 1, stage = 'downloading',
+         percent = 0, failure_reason = null, updated_at = now()
+       where lesson_id = $1 and version = $2 and status <> 'ready'`,
+      [lessonId, version],
+    );
+    return res.rowCount > 0;
+  }
+
+  /** Records progress; false when the lesson was deleted or re-uploaded (the job should stop). */
+  async progress(
+    lessonId: string,
+    version: string,
+    stage: TranscodeStage,
+    percent: number,
+  ): Promise<boolean> {
+    const res = await this.db.query(
+      `update lesson_videos set stage = $3, percent = $4, updated_at = now()
+       where lesson_id = $1 and version = $2`,
+      [lessonId, version, stage, percent],
+    );
+    return res.rowCount > 0;
+  }
+
+  async fail(lessonId: string, version: string, reason: string): Promise<void> {
+    await this.db.query(
+      `update lesson_videos set status = 'failed', failure_reason = $3, stage = null, percent = null,
+         updated_at = now()
+       where lesson_id = $1 and version = $2`,
+      [lessonId, version, reason],
+    );
+  }
+
+  /**
+   * The one step that makes a ladder visible: status, prefix and metadata change together.
+   * False when the row no longer names this version (deleted or re-uploaded meanwhile).
+   */
+  async publish(
+    lessonId: string,
+    version: string,
+    published: {
+      prefix: string;
+      durationSeconds: number;
+      renditions: Rendition[];
+      hasPoster: boolean;
+      hasStoryboard: boolean;
+    },
+  ): Promise<boolean> {
+    const res = await this.db.query(
+      `update lesson_videos set status = 'ready', hls_prefix = $3, duration_seconds = $4,
+         renditions = $5::jsonb, has_poster = $6, has_storyboard = $7, stage = null, percent = 100,
+         failure_reason = null, updated_at = now()
+       where lesson_id = $1 and version = $2`,
+      [
+        lessonId,
+        version,
+        published.prefix,
+        published.durationSeconds,
+        JSON.stringify(published.renditions),
+        published.hasPoster,
+        published.hasStoryboard,
+      ],
+    );
+    return res.rowCount > 0;
+  }
+}
