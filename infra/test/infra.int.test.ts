@@ -1,0 +1,873 @@
+/**
+ * Keeps the deployment files honest: docker-compose.yml, the Dockerfile, the Kubernetes
+ * manifests and the Prometheus/Grafana provisioning are checked against the code they deploy.
+ * Variable names, required variables and ports come from the services' zod config schemas
+ * (never hard-coded here), so renaming a variable or a port in a config module without
+ * updating the deployment files fails this suite with the offending name.
+ *
+ * Real tools where they exist: `docker-compose config` (Debian's docker-compose 1.29)
+ * validates and interpolates the compose file, and `kubectl kustomize` renders the manifests
+ * when kubectl is installed (otherwise the resource files listed in kustomization.yaml are
+ * read directly and the render comparison is skipped).
+ */
+import { execFile, execFileSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { readdirSync, readFileSync } from 'node:fs';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parse as parseYaml, parseAllDocuments } from 'yaml';
+import { z } from 'zod';
+import { apiEnvSchema, loadApiConfig } from '@learnlive/api';
+import { realtimeEnvSchema, loadRealtimeConfig } from '@learnlive/realtime';
+import { mediaEnvSchema, loadMediaConfig } from '@learnlive/media';
+import { transcoderEnvSchema, loadTranscoderConfig } from '@learnlive/transcoder';
+
+const run = promisify(execFile);
+const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+const at = (...parts: string[]) => join(ROOT, ...parts);
+const readText = (...parts: string[]) => readFileSync(at(...parts), 'utf8');
+
+type Env = Record<string, string>;
+
+/** The four services: each one's schema (the variable names) and loader (the value checks). */
+const SERVICES = {
+  api: { schemaName: 'apiEnvSchema', schema: apiEnvSchema, load: loadApiConfig },
+  realtime: { schemaName: 'realtimeEnvSchema', schema: realtimeEnvSchema, load: loadRealtimeConfig },
+  media: { schemaName: 'mediaEnvSchema', schema: mediaEnvSchema, load: loadMediaConfig },
+  transcoder: { schemaName: 'transcoderEnvSchema', schema: transcoderEnvSchema, load: loadTranscoderConfig },
+} as const;
+type ServiceName = keyof typeof SERVICES;
+const SERVICE_NAMES = Object.keys(SERVICES) as ServiceName[];
+
+// ---------------------------------------------------------------------------------------
+// Schema introspection: names, required variables and defaults, straight from zod.
+
+function shapeOf(service: ServiceName): Record<string, z.ZodType> {
+  return SERVICES[service].schema.shape as Record<string, z.ZodType>;
+}
+function variablesOf(service: ServiceName): string[] {
+  return Object.keys(shapeOf(service));
+}
+/** A variable is required when the schema rejects its absence (no default, not optional). */
+function requiredVariablesOf(service: ServiceName): string[] {
+  return Object.entries(shapeOf(service))
+    .filter(([, field]) => !field.safeParse(undefined).success)
+    .map(([name]) => name);
+}
+function defaultOf(service: ServiceName, variable: string): unknown {
+  const field = shapeOf(service)[variable];
+  if (!field) throw new Error(`${SERVICES[service].schemaName} has no variable ${variable}`);
+  const parsed = field.safeParse(undefined);
+  return parsed.success ? parsed.data : undefined;
+}
+/** The HTTP port variable of a service is `<SERVICE>_PORT` (API_PORT, MEDIA_PORT, ...). */
+function portVariableOf(service: ServiceName): string {
+  return `${service.toUpperCase()}_PORT`;
+}
+function defaultPortOf(service: ServiceName): number {
+  const port = defaultOf(service, portVariableOf(service));
+  if (typeof port !== 'number') {
+    throw new Error(`${SERVICES[service].schemaName} has no numeric default for ${portVariableOf(service)}`);
+  }
+  return port;
+}
+
+/**
+ * Every problem with the environment a deployment file gives a service: names the schema
+ * does not declare, required names left unset, and values the service's loader rejects.
+ */
+function environmentProblems(service: ServiceName, env: Env, where: string): string[] {
+  const { schemaName, load } = SERVICES[service];
+  const known = new Set(variablesOf(service));
+  const problems: string[] = [];
+  for (const name of Object.keys(env)) {
+    if (!known.has(name)) {
+      problems.push(
+        `${where} sets ${name}, which ${schemaName} does not declare (it declares: ${[...known].join(', ')})`,
+      );
+    }
+  }
+  for (const name of requiredVariablesOf(service)) {
+    if (env[name] === undefined || env[name] === '') {
+      problems.push(`${where} does not set ${name}, which ${schemaName} requires (no default)`);
+    }
+  }
+  try {
+    load(env);
+  } catch (err) {
+    problems.push(
+      `${where}: the service would refuse to start: ${err instanceof Error ? err.message : String(err)}`,
+    );
+  }
+  return problems;
+}
+
+// ---------------------------------------------------------------------------------------
+// docker-compose
+
+const stringList = z.union([z.string().transform((s) => [s]), z.array(z.string())]);
+const ComposePort = z.union([
+  z
+    .looseObject({
+      target: z.coerce.number(),
+      published: z.coerce.number().optional(),
+      protocol: z.string().default('tcp'),
+    })
+    .transform((p) => ({ target: p.target, published: p.published, protocol: p.protocol })),
+  // Short syntax, as docker-compose 1.29 prints ports with a host address: [ip:]published:target[/proto]
+  z.string().transform((s, ctx) => {
+    const match = /^(?:[\d.]+:)?(?:(\d+):)?(\d+)(?:\/(tcp|udp))?$/.exec(s);
+    if (!match) {
+      ctx.addIssue({ code: 'custom', message: `unreadable port ${s}` });
+      return z.NEVER;
+    }
+    return {
+      target: Number(match[2]),
+      published: match[1] ? Number(match[1]) : undefined,
+      protocol: match[3] ?? 'tcp',
+    };
+  }),
+]);
+const ComposeService = z.looseObject({
+  image: z.string().optional(),
+  build: z.looseObject({ context: z.string(), target: z.string().optional() }).optional(),
+  environment: z.record(z.string(), z.string().nullable()).default({}),
+  ports: z.array(ComposePort).default([]),
+  expose: z.array(z.coerce.number()).default([]),
+  healthcheck: z.looseObject({ test: stringList }).optional(),
+  depends_on: z.record(z.string(), z.looseObject({ condition: z.string() })).default({}),
+  command: stringList.optional(),
+  entrypoint: stringList.optional(),
+});
+type ComposeService = z.infer<typeof ComposeService>;
+const ComposeFile = z.looseObject({ services: z.record(z.string(), ComposeService) });
+type ComposeFile = z.infer<typeof ComposeFile>;
+
+function composeBinary(): string {
+  try {
+    return execFileSync('sh', ['-c', 'command -v docker-compose'], { encoding: 'utf8' }).trim();
+  } catch {
+    throw new Error('docker-compose is not installed (Debian: apt-get install -y docker-compose)');
+  }
+}
+
+/** The .env a user writes from infra/.env.example, with every blank secret filled in. */
+function exampleEnv(): Env {
+  const env: Env = {};
+  for (const line of readText('infra/.env.example').split('\n')) {
+    const match = /^([A-Z][A-Z0-9_]*)=(.*)$/.exec(line.trim());
+    if (match) env[match[1]!] = match[2] || randomBytes(24).toString('hex');
+  }
+  return env;
+}
+
+async function composeConfig(
+  dir: string,
+  env: Env,
+): Promise<{ ok: true; stdout: string } | { ok: false; stderr: string }> {
+  const envFile = join(dir, `compose-${randomBytes(4).toString('hex')}.env`);
+  await writeFile(
+    envFile,
+    Object.entries(env)
+      .map(([k, v]) => `${k}=${v}\n`)
+      .join(''),
+  );
+  try {
+    // Only PATH and HOME from our environment: a CI variable such as JWT_SECRET must not
+    // stand in for a value the .env file lacks.
+    const { stdout } = await run(
+      composeBinary(),
+      ['--env-file', envFile, '-f', at('docker-compose.yml'), '--project-directory', ROOT, 'config'],
+      { cwd: ROOT, env: { PATH: process.env.PATH ?? '', HOME: dir }, timeout: 30_000 },
+    );
+    return { ok: true, stdout };
+  } catch (err) {
+    return { ok: false, stderr: String((err as { stderr?: string }).stderr ?? err) };
+  }
+}
+
+function environmentOf(service: ComposeService): Env {
+  const env: Env = {};
+  for (const [name, value] of Object.entries(service.environment)) if (value !== null) env[name] = value;
+  return env;
+}
+
+function effectivePort(service: ServiceName, env: Env): number {
+  const set = env[portVariableOf(service)];
+  return set === undefined || set === '' ? defaultPortOf(service) : Number(set);
+}
+
+/** Names of the services `name` waits for, with the condition, following depends_on transitively. */
+function dependencies(
+  compose: ComposeFile,
+  name: string,
+  seen = new Map<string, string>(),
+): Map<string, string> {
+  for (const [dep, { condition }] of Object.entries(compose.services[name]?.depends_on ?? {})) {
+    if (seen.has(dep)) continue;
+    seen.set(dep, condition);
+    dependencies(compose, dep, seen);
+  }
+  return seen;
+}
+
+const PrometheusConfig = z.looseObject({
+  scrape_configs: z.array(
+    z.looseObject({
+      job_name: z.string(),
+      metrics_path: z.string().default('/metrics'),
+      static_configs: z.array(z.looseObject({ targets: z.array(z.string()) })).default([]),
+    }),
+  ),
+});
+
+describe('docker-compose.yml', () => {
+  let dir: string;
+  let env: Env;
+  let compose: ComposeFile;
+
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'infra-test-'));
+    env = exampleEnv();
+    const result = await composeConfig(dir, env);
+    if (!result.ok) throw new Error(`docker-compose config failed:\n${result.stderr}`);
+    compose = ComposeFile.parse(parseYaml(result.stdout));
+  });
+  afterAll(async () => {
+    if (dir) await rm(dir, { recursive: true, force: true });
+  });
+
+  it('is valid for docker-compose with the variables of infra/.env.example', () => {
+    for (const name of [
+      ...SERVICE_NAMES,
+      'postgres',
+      'redis',
+      'minio',
+      'minio-buckets',
+      'coturn',
+      'prometheus',
+      'grafana',
+    ]) {
+      expect(compose.services, `compose service ${name}`).toHaveProperty([name]);
+    }
+  });
+
+  it('refuses to render without each required secret, naming it', async () => {
+    const required = [...readText('docker-compose.yml').matchAll(/\$\{(\w+):\?/g)].map((m) => m[1]!);
+    expect(required).toContain('JWT_SECRET');
+    for (const name of new Set(required)) {
+      const { [name]: _omitted, ...rest } = env;
+      const result = await composeConfig(dir, rest);
+      expect(result.ok, `docker-compose config without ${name}`).toBe(false);
+      if (!result.ok) expect(result.stderr).toContain(name);
+    }
+  });
+
+  it('gets every variable it interpolates from infra/.env.example', () => {
+    const used = new Set([...readText('docker-compose.yml').matchAll(/\$\{(\w+)/g)].map((m) => m[1]!));
+    const documented = new Set(Object.keys(exampleEnv()));
+    expect([...used].filter((name) => !documented.has(name))).toEqual([]);
+  });
+
+  it.each(SERVICE_NAMES)(
+    'gives %s only variables of its config schema, every required one, valid values',
+    (name) => {
+      const service = compose.services[name]!;
+      expect(environmentProblems(name, environmentOf(service), `docker-compose service ${name}`)).toEqual([]);
+    },
+  );
+
+  it.each(SERVICE_NAMES)(
+    'builds %s from its Dockerfile target and checks its health on the schema port',
+    (name) => {
+      const service = compose.services[name]!;
+      const port = effectivePort(name, environmentOf(service));
+      expect(port, `${portVariableOf(name)} in compose vs the schema default`).toBe(defaultPortOf(name));
+      expect(service.build?.target).toBe(name);
+      const containerPorts = [...service.ports.map((p) => p.target), ...service.expose];
+      expect(containerPorts, `ports/expose of ${name}`).toContain(port);
+      expect(service.healthcheck?.test.join(' ')).toContain(`:${port}/healthz`);
+    },
+  );
+
+  it('waits for the backing services each one uses', () => {
+    const needs: Record<string, [string, string]> = {
+      DATABASE_URL: ['postgres', 'service_healthy'],
+      REDIS_URL: ['redis', 'service_healthy'],
+      S3_ENDPOINT: ['minio-buckets', 'service_completed_successfully'],
+    };
+    const problems: string[] = [];
+    for (const name of SERVICE_NAMES) {
+      const serviceEnv = environmentOf(compose.services[name]!);
+      const waits = dependencies(compose, name);
+      for (const [variable, [dependency, condition]] of Object.entries(needs)) {
+        if (serviceEnv[variable] === undefined) continue;
+        if (waits.get(dependency) !== condition) {
+          problems.push(`${name} sets ${variable} but does not wait for ${dependency} (${condition})`);
+        }
+        const host = new URL(serviceEnv[variable]).hostname;
+        if (!compose.services[host])
+          problems.push(`${name}: ${variable} points at ${host}, not a compose service`);
+      }
+    }
+    expect(problems).toEqual([]);
+  });
+
+  it('publishes one UDP and one TCP WebRTC port per mediasoup worker, as the media config computes them', () => {
+    const media = compose.services.media!;
+    const mediaEnv = environmentOf(media);
+    const workersVariable = 'MEDIA_WORKERS';
+    const rtcPortVariable = 'MEDIA_RTC_PORT';
+    expect(variablesOf('media')).toEqual(expect.arrayContaining([workersVariable, rtcPortVariable]));
+    // The default worker count is the machine's core count: compose must pin it to publish a range.
+    expect(mediaEnv[workersVariable], `${workersVariable} must be set in compose`).toBeDefined();
+    const config = loadMediaConfig(mediaEnv);
+    const expected = new Set<string>();
+    for (let i = 0; i < config.workers; i++) {
+      expected.add(`${config.rtcPort + i}/udp`);
+      expected.add(`${config.rtcPort + i}/tcp`);
+    }
+    const published = media.ports
+      .filter((p) => p.published === p.target && p.target !== config.port)
+      .map((p) => `${p.target}/${p.protocol}`);
+    expect(published.sort()).toEqual([...expected].sort());
+  });
+
+  it('shares the TURN secret and address between coturn and media', () => {
+    const media = loadMediaConfig(environmentOf(compose.services.media!));
+    const coturn = (compose.services.coturn!.command ?? []).join(' ');
+    expect(media.turnSecret).toBeDefined();
+    expect(coturn).toContain(`--static-auth-secret=${media.turnSecret}`);
+    expect(readText('infra/coturn/turnserver.conf')).toMatch(/^use-auth-secret$/m);
+    const externalIp = /--external-ip=(\S+)/.exec(coturn)?.[1];
+    expect(media.turnUrls.length).toBeGreaterThan(0);
+    for (const url of media.turnUrls) expect(url).toMatch(new RegExp(`^turns?:${externalIp}:`));
+    // The relay range coturn allocates is the one compose publishes.
+    const conf = readText('infra/coturn/turnserver.conf');
+    const min = Number(/^min-port=(\d+)/m.exec(conf)?.[1]);
+    const max = Number(/^max-port=(\d+)/m.exec(conf)?.[1]);
+    const relay = compose.services.coturn!.ports.filter(
+      (p) => p.protocol === 'udp' && p.target >= min && p.target <= max,
+    );
+    expect(relay.length).toBe(max - min + 1);
+  });
+
+  it('gives the services the MinIO credentials and the bucket the one-shot service creates', () => {
+    const minio = environmentOf(compose.services.minio!);
+    const buckets = environmentOf(compose.services['minio-buckets']!);
+    for (const name of ['api', 'transcoder'] as const) {
+      const storage = SERVICES[name].load(environmentOf(compose.services[name]!)).storage;
+      expect(storage.accessKeyId).toBe(minio.MINIO_ROOT_USER);
+      expect(storage.secretAccessKey).toBe(minio.MINIO_ROOT_PASSWORD);
+      expect(storage.bucket).toBe(buckets.S3_BUCKET);
+    }
+    expect(compose.services['minio-buckets']!.entrypoint?.join(' ')).toMatch(/mc mb .*\$S3_BUCKET/);
+  });
+
+  it('has Prometheus scrape every service on its compose name and schema port', () => {
+    const prometheus = PrometheusConfig.parse(parseYaml(readText('infra/prometheus/prometheus.yml')));
+    for (const name of SERVICE_NAMES) {
+      const job = prometheus.scrape_configs.find((j) => j.job_name === name);
+      expect(job, `prometheus job ${name}`).toBeDefined();
+      expect(job!.metrics_path).toBe('/metrics');
+      const port = effectivePort(name, environmentOf(compose.services[name]!));
+      expect(job!.static_configs.flatMap((c) => c.targets)).toContain(`${name}:${port}`);
+    }
+  });
+});
+
+// ---------------------------------------------------------------------------------------
+// Dockerfile
+
+describe('Dockerfile', () => {
+  const dockerfile = readText('Dockerfile');
+  const rootPackage = z
+    .object({ workspaces: z.array(z.string()) })
+    .parse(JSON.parse(readText('package.json')));
+  const PackageJson = z.looseObject({
+    name: z.string(),
+    dependencies: z.record(z.string(), z.string()).default({}),
+  });
+  const workspaceByName = new Map(
+    rootPackage.workspaces.map((dir) => [
+      PackageJson.parse(JSON.parse(readText(dir, 'package.json'))).name,
+      dir,
+    ]),
+  );
+
+  it('copies every workspace manifest before npm ci', () => {
+    const beforeInstall = dockerfile.slice(0, dockerfile.indexOf('npm ci'));
+    for (const dir of rootPackage.workspaces)
+      expect(beforeInstall).toContain(`COPY ${dir}/package.json ${dir}/`);
+  });
+
+  it('ships each service and every workspace package it imports at runtime', () => {
+    const listed = /ARG RUNTIME_WORKSPACES="([^"]+)"/.exec(dockerfile)?.[1]?.split(/\s+/) ?? [];
+    const needed = new Set<string>();
+    const visit = (dir: string) => {
+      if (needed.has(dir)) return;
+      needed.add(dir);
+      const deps = PackageJson.parse(JSON.parse(readText(dir, 'package.json'))).dependencies;
+      for (const dep of Object.keys(deps)) {
+        const workspace = workspaceByName.get(dep);
+        if (workspace) visit(workspace);
+      }
+    };
+    for (const name of SERVICE_NAMES) visit(name);
+    expect([...new Set(listed)].sort(), 'ARG RUNTIME_WORKSPACES in the Dockerfile').toEqual(
+      [...needed].sort(),
+    );
+  });
+
+  it.each(SERVICE_NAMES)('has a %s target that runs its dist/main.js and checks its health port', (name) => {
+    const stage = dockerfile
+      .split(/^FROM /m)
+      .find((s) => new RegExp(`^runtime AS ${name}\\s*$`, 'm').test(s));
+    expect(stage, `FROM runtime AS ${name}`).toBeDefined();
+    expect(stage).toContain(`"${name}/dist/main.js"`);
+    expect(stage).toContain(`process.env.${portVariableOf(name)}||${defaultPortOf(name)}`);
+    expect(stage).toMatch(new RegExp(`^EXPOSE ${defaultPortOf(name)}\\b`, 'm'));
+    expect(stage).toContain('HEALTHCHECK');
+  });
+
+  it('builds on node:20-bookworm-slim, runs as non-root, and adds ffmpeg to the transcoder only', () => {
+    expect(dockerfile).toMatch(/^ARG NODE_IMAGE=node:20-bookworm-slim$/m);
+    const runtime = dockerfile.split(/^FROM /m).find((s) => s.startsWith('${NODE_IMAGE} AS runtime'));
+    expect(runtime).toMatch(/^USER node$/m);
+    const stages = dockerfile.split(/^FROM /m);
+    const withFfmpeg = stages
+      .filter((s) => /apt-get install[^\n]*ffmpeg/.test(s))
+      .map((s) => s.split('\n')[0]);
+    expect(withFfmpeg).toEqual(['runtime AS transcoder']);
+    const transcoder = stages.find((s) => s.startsWith('runtime AS transcoder'))!;
+    expect(
+      transcoder
+        .trimEnd()
+        .split('\n')
+        .filter((l) => l.startsWith('USER '))
+        .at(-1),
+    ).toBe('USER node');
+  });
+
+  it('keeps secrets and local state out of the build context', () => {
+    const ignored = readText('.dockerignore').split('\n');
+    for (const entry of ['.env', '**/node_modules', '**/dist', 'data']) expect(ignored).toContain(entry);
+  });
+});
+
+// ---------------------------------------------------------------------------------------
+// Kubernetes
+
+const K8sObject = z.looseObject({
+  apiVersion: z.string(),
+  kind: z.string(),
+  metadata: z.looseObject({
+    name: z.string(),
+    namespace: z.string().optional(),
+    labels: z.record(z.string(), z.string()).optional(),
+    annotations: z.record(z.string(), z.string()).optional(),
+  }),
+});
+type K8sObject = z.infer<typeof K8sObject>;
+
+const PortRef = z.union([z.number(), z.string()]);
+const Probe = z.looseObject({ httpGet: z.looseObject({ path: z.string(), port: PortRef }) });
+const Container = z.looseObject({
+  name: z.string(),
+  image: z.string(),
+  ports: z
+    .array(
+      z.looseObject({
+        name: z.string().optional(),
+        containerPort: z.number(),
+        protocol: z.string().default('TCP'),
+      }),
+    )
+    .default([]),
+  envFrom: z
+    .array(
+      z.looseObject({
+        configMapRef: z.looseObject({ name: z.string() }).optional(),
+        secretRef: z.looseObject({ name: z.string() }).optional(),
+      }),
+    )
+    .default([]),
+  env: z
+    .array(
+      z.looseObject({
+        name: z.string(),
+        value: z.string().optional(),
+        valueFrom: z
+          .looseObject({
+            secretKeyRef: z.looseObject({ name: z.string(), key: z.string() }).optional(),
+            configMapKeyRef: z.looseObject({ name: z.string(), key: z.string() }).optional(),
+            fieldRef: z.looseObject({ fieldPath: z.string() }).optional(),
+          })
+          .optional(),
+      }),
+    )
+    .default([]),
+  livenessProbe: Probe.optional(),
+  readinessProbe: Probe.optional(),
+  resources: z
+    .looseObject({
+      requests: z.record(z.string(), PortRef).optional(),
+      limits: z.record(z.string(), PortRef).optional(),
+    })
+    .optional(),
+});
+type Container = z.infer<typeof Container>;
+const Workload = K8sObject.extend({
+  kind: z.enum(['Deployment', 'DaemonSet', 'StatefulSet']),
+  spec: z.looseObject({
+    replicas: z.number().optional(),
+    selector: z.looseObject({ matchLabels: z.record(z.string(), z.string()) }),
+    template: z.looseObject({
+      metadata: z.looseObject({
+        labels: z.record(z.string(), z.string()),
+        annotations: z.record(z.string(), z.string()).optional(),
+      }),
+      spec: z.looseObject({
+        hostNetwork: z.boolean().optional(),
+        affinity: z.unknown().optional(),
+        containers: z.array(Container),
+      }),
+    }),
+  }),
+});
+type Workload = z.infer<typeof Workload>;
+const ConfigMap = K8sObject.extend({
+  kind: z.literal('ConfigMap'),
+  data: z.record(z.string(), z.string()).default({}),
+});
+const Secret = K8sObject.extend({
+  kind: z.literal('Secret'),
+  stringData: z.record(z.string(), z.string()).default({}),
+});
+const Service = K8sObject.extend({
+  kind: z.literal('Service'),
+  spec: z.looseObject({
+    selector: z.record(z.string(), z.string()),
+    ports: z.array(
+      z.looseObject({ name: z.string().optional(), port: z.number(), targetPort: PortRef.optional() }),
+    ),
+  }),
+});
+const Selector = z.looseObject({ matchLabels: z.record(z.string(), z.string()) });
+const Pdb = K8sObject.extend({
+  kind: z.literal('PodDisruptionBudget'),
+  spec: z.looseObject({ selector: Selector }),
+});
+const Hpa = K8sObject.extend({
+  kind: z.literal('HorizontalPodAutoscaler'),
+  spec: z.looseObject({
+    scaleTargetRef: z.looseObject({ kind: z.string(), name: z.string() }),
+    minReplicas: z.number().optional(),
+    maxReplicas: z.number(),
+  }),
+});
+const Backend = z.looseObject({
+  service: z.looseObject({
+    name: z.string(),
+    port: z.looseObject({ name: z.string().optional(), number: z.number().optional() }),
+  }),
+});
+const Ingress = K8sObject.extend({
+  kind: z.literal('Ingress'),
+  spec: z.looseObject({
+    rules: z.array(
+      z.looseObject({
+        host: z.string().optional(),
+        http: z.looseObject({
+          paths: z.array(z.looseObject({ path: z.string(), pathType: z.string(), backend: Backend })),
+        }),
+      }),
+    ),
+  }),
+});
+const Kustomization = z.looseObject({ namespace: z.string(), resources: z.array(z.string()) });
+
+const K8S_DIR = 'infra/k8s';
+const kustomization = Kustomization.parse(parseYaml(readText(K8S_DIR, 'kustomization.yaml')));
+
+function parseDocuments(text: string, source: string): K8sObject[] {
+  return parseAllDocuments(text).flatMap((doc, i) => {
+    if (doc.errors.length) throw new Error(`${source} document ${i}: ${doc.errors[0]!.message}`);
+    const value: unknown = doc.toJS();
+    return value === null ? [] : [K8sObject.parse(value)];
+  });
+}
+/** The resource files of kustomization.yaml, read as they are (no kustomize transforms). */
+function resourceFiles(): K8sObject[] {
+  return kustomization.resources.flatMap((file) => parseDocuments(readText(K8S_DIR, file), file));
+}
+const kubectl = (() => {
+  try {
+    return execFileSync('sh', ['-c', 'command -v kubectl'], { encoding: 'utf8' }).trim() || undefined;
+  } catch {
+    return undefined;
+  }
+})();
+/** `kubectl kustomize` output when kubectl is installed (offline), else the plain resource files. */
+const manifests: K8sObject[] = kubectl
+  ? parseDocuments(
+      execFileSync(kubectl, ['kustomize', at(K8S_DIR)], { encoding: 'utf8', timeout: 30_000 }),
+      'kustomize',
+    )
+  : resourceFiles();
+const secretTemplate = Secret.parse(parseYaml(readText(K8S_DIR, 'secret.example.yaml')));
+
+function one<T extends z.ZodType>(schema: T, kind: string, name: string): z.infer<T> {
+  const found = manifests.filter((m) => m.kind === kind && m.metadata.name === name);
+  if (found.length !== 1)
+    throw new Error(`expected one ${kind} ${name} in ${K8S_DIR}, found ${found.length}`);
+  return schema.parse(found[0]);
+}
+function workloadOf(service: ServiceName): Workload {
+  const found = manifests.filter(
+    (m) => ['Deployment', 'DaemonSet', 'StatefulSet'].includes(m.kind) && m.metadata.name === service,
+  );
+  if (found.length !== 1)
+    throw new Error(`expected one workload named ${service} in ${K8S_DIR}, found ${found.length}`);
+  return Workload.parse(found[0]);
+}
+function containerOf(service: ServiceName): Container {
+  const container = workloadOf(service).spec.template.spec.containers.find((c) => c.name === service);
+  if (!container) throw new Error(`workload ${service} has no container named ${service}`);
+  return container;
+}
+const matches = (selector: Record<string, string>, labels: Record<string, string>) =>
+  Object.entries(selector).every(([k, v]) => labels[k] === v);
+
+/** A stand-in for what the kubelet resolves from the downward API. */
+const FIELD_REF_VALUES: Record<string, string> = { 'status.hostIP': '10.0.0.1', 'status.podIP': '10.1.0.1' };
+
+/** The environment a container gets: its ConfigMaps, the Secret template's values, field refs. */
+function resolvedEnvironment(service: ServiceName): { env: Env; problems: string[] } {
+  const container = containerOf(service);
+  const env: Env = {};
+  const problems: string[] = [];
+  const configMap = (name: string) => {
+    const found = manifests.find((m) => m.kind === 'ConfigMap' && m.metadata.name === name);
+    if (!found) problems.push(`${service} reads ConfigMap ${name}, which ${K8S_DIR} does not define`);
+    return found ? ConfigMap.parse(found).data : {};
+  };
+  const secret = (name: string) => {
+    if (name !== secretTemplate.metadata.name) {
+      problems.push(`${service} reads Secret ${name}; the template defines ${secretTemplate.metadata.name}`);
+    }
+    return secretTemplate.stringData;
+  };
+  for (const source of container.envFrom) {
+    if (source.configMapRef) Object.assign(env, configMap(source.configMapRef.name));
+    if (source.secretRef) Object.assign(env, secret(source.secretRef.name));
+  }
+  for (const { name, value, valueFrom } of container.env) {
+    let resolved: string | undefined = value;
+    if (valueFrom?.secretKeyRef) resolved = secret(valueFrom.secretKeyRef.name)[valueFrom.secretKeyRef.key];
+    if (valueFrom?.configMapKeyRef)
+      resolved = configMap(valueFrom.configMapKeyRef.name)[valueFrom.configMapKeyRef.key];
+    if (valueFrom?.fieldRef) resolved = FIELD_REF_VALUES[valueFrom.fieldRef.fieldPath];
+    if (resolved === undefined) problems.push(`${service}: ${name} resolves to nothing (missing key?)`);
+    else env[name] = resolved;
+  }
+  return { env, problems };
+}
+
+describe('Kubernetes manifests (infra/k8s)', () => {
+  it.skipIf(!kubectl)('render with kubectl kustomize to the objects of the resource files', () => {
+    const key = (m: K8sObject) => `${m.kind}/${m.metadata.name}`;
+    expect(manifests.map(key).sort()).toEqual(resourceFiles().map(key).sort());
+    for (const m of manifests.filter((o) => o.kind !== 'Namespace')) {
+      expect(m.metadata.namespace, key(m)).toBe(kustomization.namespace);
+    }
+  });
+
+  it.each(SERVICE_NAMES)(
+    'give %s only variables of its config schema, every required one, valid values',
+    (name) => {
+      const { env, problems } = resolvedEnvironment(name);
+      expect([...problems, ...environmentProblems(name, env, `k8s workload ${name}`)]).toEqual([]);
+    },
+  );
+
+  it('keep every key of the Secret template in use, by a service that declares it', () => {
+    const used = new Set(
+      SERVICE_NAMES.flatMap((name) =>
+        containerOf(name).env.flatMap((e) =>
+          e.valueFrom?.secretKeyRef ? [e.valueFrom.secretKeyRef.key] : [],
+        ),
+      ),
+    );
+    expect(Object.keys(secretTemplate.stringData).filter((key) => !used.has(key))).toEqual([]);
+    expect(secretTemplate.metadata.namespace).toBe(kustomization.namespace);
+    expect(kustomization.resources, 'the Secret template must not be applied as is').not.toContain(
+      'secret.example.yaml',
+    );
+  });
+
+  it.each(SERVICE_NAMES)(
+    'serve %s on its schema port with /healthz liveness, /readyz readiness, limits',
+    (name) => {
+      const workload = workloadOf(name);
+      const container = containerOf(name);
+      const { env } = resolvedEnvironment(name);
+      const port = effectivePort(name, env);
+      expect(port, `${portVariableOf(name)} vs the schema default`).toBe(defaultPortOf(name));
+      const http = container.ports.find((p) => p.name === 'http');
+      expect(http?.containerPort, `${name} container port "http"`).toBe(port);
+      const refersToHttp = (ref: string | number) => ref === 'http' || ref === port;
+      expect(container.livenessProbe?.httpGet.path).toBe('/healthz');
+      expect(refersToHttp(container.livenessProbe!.httpGet.port)).toBe(true);
+      expect(container.readinessProbe?.httpGet.path).toBe('/readyz');
+      expect(refersToHttp(container.readinessProbe!.httpGet.port)).toBe(true);
+      for (const kind of ['requests', 'limits'] as const) {
+        expect(Object.keys(container.resources?.[kind] ?? {}).sort(), `${name} resources.${kind}`).toEqual([
+          'cpu',
+          'memory',
+        ]);
+      }
+      expect(container.image.split(':')[0]).toBe(`learnlive/${name}`);
+      expect(workload.spec.template.metadata.annotations?.['prometheus.io/port']).toBe(String(port));
+      expect(matches(workload.spec.selector.matchLabels, workload.spec.template.metadata.labels)).toBe(true);
+
+      const service = one(Service, 'Service', name);
+      expect(
+        matches(service.spec.selector, workload.spec.template.metadata.labels),
+        `Service ${name} selects its pods`,
+      ).toBe(true);
+      expect(service.spec.ports.some((p) => refersToHttp(p.targetPort ?? p.port) && p.port === port)).toBe(
+        true,
+      );
+
+      const pdb = manifests
+        .filter((m) => m.kind === 'PodDisruptionBudget')
+        .map((m) => Pdb.parse(m))
+        .find((p) => matches(p.spec.selector.matchLabels, workload.spec.template.metadata.labels));
+      expect(pdb, `a PodDisruptionBudget for ${name}`).toBeDefined();
+    },
+  );
+
+  it('run realtime on 3 replicas and the transcoder on 2, and autoscale api and realtime', () => {
+    expect(workloadOf('realtime').spec.replicas).toBe(3);
+    expect(workloadOf('transcoder').spec.replicas).toBe(2);
+    for (const name of ['api', 'realtime'] as const) {
+      const hpa = manifests
+        .filter((m) => m.kind === 'HorizontalPodAutoscaler')
+        .map((m) => Hpa.parse(m))
+        .find((h) => h.spec.scaleTargetRef.name === name);
+      expect(hpa?.spec.scaleTargetRef.kind, `HPA for ${name}`).toBe(workloadOf(name).kind);
+      expect(hpa!.spec.minReplicas ?? 1).toBeGreaterThanOrEqual(workloadOf(name).spec.replicas ?? 1);
+    }
+  });
+
+  it('expose media WebRTC ports on the node, one media pod per node', () => {
+    const workload = workloadOf('media');
+    const container = containerOf('media');
+    const config = loadMediaConfig(resolvedEnvironment('media').env);
+    const onePerNode =
+      workload.kind === 'DaemonSet' ||
+      JSON.stringify(workload.spec.template.spec.affinity ?? {}).includes('podAntiAffinity');
+    expect(onePerNode, 'media: a DaemonSet or pod anti-affinity').toBe(true);
+    expect(workload.spec.template.spec.hostNetwork, 'media uses the node network for WebRTC').toBe(true);
+    const expected = new Set<string>();
+    for (let i = 0; i < config.workers; i++) {
+      expected.add(`${config.rtcPort + i}/UDP`);
+      expected.add(`${config.rtcPort + i}/TCP`);
+    }
+    const declared = container.ports
+      .filter((p) => p.containerPort !== config.port)
+      .map((p) => `${p.containerPort}/${p.protocol}`);
+    expect(declared.sort()).toEqual([...expected].sort());
+  });
+
+  it('route / and /api to api, /socket.io to realtime, and a media host to media', () => {
+    const ingresses = manifests.filter((m) => m.kind === 'Ingress').map((m) => Ingress.parse(m));
+    const routes = ingresses.flatMap((i) =>
+      i.spec.rules.flatMap((rule) =>
+        rule.http.paths.map((p) => ({ host: rule.host, path: p.path, backend: p.backend.service })),
+      ),
+    );
+    const serviceFor = (path: string, host?: string) =>
+      routes.find((r) => r.path === path && (host === undefined || r.host === host))?.backend;
+    const mainHost = routes.find((r) => r.path === '/socket.io')?.host;
+    expect(serviceFor('/', mainHost)?.name).toBe('api');
+    expect(serviceFor('/api', mainHost)?.name).toBe('api');
+    expect(serviceFor('/socket.io', mainHost)?.name).toBe('realtime');
+    const mediaRoute = routes.find((r) => r.backend.name === 'media');
+    expect(mediaRoute?.host, 'media signalling has its own host').toBeDefined();
+    expect(mediaRoute!.host).not.toBe(mainHost);
+    // Every backend port exists on its Service.
+    for (const { backend } of routes) {
+      const service = one(Service, 'Service', backend.name);
+      const ok = service.spec.ports.some(
+        (p) => p.name === backend.port.name || p.port === backend.port.number,
+      );
+      expect(ok, `Service ${backend.name} port ${JSON.stringify(backend.port)}`).toBe(true);
+    }
+    // The browser URLs the API hands out point at the Ingress hosts.
+    const api = loadApiConfig(resolvedEnvironment('api').env);
+    expect(new URL(api.publicUrl).host).toBe(mainHost);
+    expect(new URL(api.publicRealtimeUrl).host).toBe(mainHost);
+    expect(new URL(api.publicMediaUrl).host).toBe(mediaRoute!.host);
+  });
+});
+
+// ---------------------------------------------------------------------------------------
+// Grafana
+
+describe('Grafana provisioning', () => {
+  const Datasources = z.looseObject({
+    datasources: z.array(z.looseObject({ uid: z.string(), url: z.string() })),
+  });
+  const dashboardDir = at('infra/grafana/dashboards');
+
+  it('points every dashboard panel at the provisioned Prometheus and at metrics the services define', () => {
+    const datasources = Datasources.parse(
+      parseYaml(readText('infra/grafana/provisioning/datasources/prometheus.yml')),
+    );
+    const uids = new Set(datasources.datasources.map((d) => d.uid));
+    const sources = new Map(
+      SERVICE_NAMES.map((name) => [
+        name,
+        readdirSync(at(name, 'src'), { recursive: true, encoding: 'utf8' })
+          .filter((f) => f.endsWith('.ts'))
+          .map((f) => readText(name, 'src', f))
+          .join('\n'),
+      ]),
+    );
+    const files = readdirSync(dashboardDir).filter((f) => f.endsWith('.json'));
+    expect(files.length).toBeGreaterThan(0);
+    const Dashboard = z.looseObject({
+      uid: z.string(),
+      panels: z.array(
+        z.looseObject({
+          title: z.string(),
+          datasource: z.looseObject({ uid: z.string() }),
+          targets: z.array(z.looseObject({ expr: z.string() })),
+        }),
+      ),
+    });
+    const problems: string[] = [];
+    for (const file of files) {
+      const dashboard = Dashboard.parse(JSON.parse(readFileSync(join(dashboardDir, file), 'utf8')));
+      for (const panel of dashboard.panels) {
+        if (!uids.has(panel.datasource.uid))
+          problems.push(`${file} "${panel.title}": unknown datasource ${panel.datasource.uid}`);
+        for (const { expr } of panel.targets) {
+          for (const [, service, metric] of expr.matchAll(/\b(api|realtime|media|transcoder)_(\w+)/g)) {
+            const name = `${service}_${metric}`;
+            if (!sources.get(service as ServiceName)!.includes(`'${name}'`)) {
+              problems.push(`${file} "${panel.title}": ${name} is not defined in ${service}/src`);
+            }
+          }
+        }
+      }
+    }
+    expect(problems).toEqual([]);
+  });
+});
