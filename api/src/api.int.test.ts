@@ -1,9 +1,19 @@
 import jwt from 'jsonwebtoken';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { verifyRoomToken, type RealtimePublisher } from '@learnlive/common';
-import { ProblemSchema, SessionResponseSchema, type SessionResponse } from '@learnlive/contracts';
+import {
+  CourseDetailSchema,
+  CoursePageSchema,
+  MyLearningSchema,
+  ProblemSchema,
+  SessionResponseSchema,
+  type CreateCourseRequest,
+  type SessionResponse,
+} from '@learnlive/contracts';
 import { DATABASE_ADAPTERS, TEST_JWT_SECRET, testLogger, type TestDatabase } from '@learnlive/testing';
 import { loadApiConfig } from './config.js';
+import { grantEnrollment, revokeEnrollment } from './enrollments.js';
+import { courseAccess } from './entitlements.js';
 import { startApi, type ApiService } from './service.js';
 
 interface Answer {
@@ -297,5 +307,296 @@ describe.each(DATABASE_ADAPTERS)('accounts on %s', (_name, create) => {
     expectProblem(await tokenFor(learner, 'nope:abc'), 404, 'not_found');
     expectProblem(await tokenFor(learner, 'course:not-a-uuid'), 404, 'not_found');
     expectProblem(await h.call('POST', `/api/rooms/course:${courseId}/token`), 401, 'unauthenticated');
+  });
+});
+
+/** An instructor's published course with one module and the given lessons, through the API. */
+async function publishedCourse(
+  h: ReturnType<typeof harness>,
+  teacher: SessionResponse,
+  course: CreateCourseRequest,
+  lessons: Array<{
+    title: string;
+    kind: 'video' | 'text' | 'quiz';
+    durationSeconds?: number;
+    body?: string;
+  }> = [{ title: 'Welcome', kind: 'text', body: 'Hello' }],
+) {
+  const created = await h.call('POST', '/api/courses', { token: teacher.accessToken, body: course });
+  expect(created.status, JSON.stringify(created.body)).toBe(201);
+  const { id } = CourseDetailSchema.parse(created.body);
+  const mod = await h.call('POST', `/api/courses/${id}/modules`, {
+    token: teacher.accessToken,
+    body: { title: 'Part 1' },
+  });
+  const moduleId = (mod.body as { id: string }).id;
+  const lessonIds: string[] = [];
+  for (const lesson of lessons) {
+    const res = await h.call('POST', `/api/modules/${moduleId}/lessons`, {
+      token: teacher.accessToken,
+      body: lesson,
+    });
+    expect(res.status, JSON.stringify(res.body)).toBe(201);
+    lessonIds.push((res.body as { id: string }).id);
+  }
+  expect((await h.call('POST', `/api/courses/${id}/publish`, { token: teacher.accessToken })).status).toBe(
+    200,
+  );
+  return { id, moduleId, lessonIds };
+}
+
+describe.each(DATABASE_ADAPTERS)('courses and enrollments on %s', (_name, create) => {
+  const h = harness(create);
+  let teacher: SessionResponse;
+  let rival: SessionResponse;
+  let learner: SessionResponse;
+  beforeAll(async () => {
+    await h.start();
+    teacher = await h.register('teacher@example.org', 'instructor');
+    rival = await h.register('rival@example.org', 'instructor');
+    learner = await h.register('learner@example.org');
+  });
+  afterAll(h.stop);
+
+  it('lets instructors author an ordered outline and publish it', async () => {
+    const created = await h.call('POST', '/api/courses', {
+      token: teacher.accessToken,
+      body: {
+        title: 'Distributed Systems',
+        summary: 'Consensus and clocks',
+        domain: 'computing',
+        price: { kind: 'one_time', amount: 4900, currency: 'eur' },
+      },
+    });
+    expect(created.status).toBe(201);
+    const course = CourseDetailSchema.parse(created.body);
+    expect(course).toMatchObject({
+      status: 'draft',
+      access: 'instructor',
+      price: { kind: 'one_time', amount: 4900 },
+    });
+    expectProblem(
+      await h.call('POST', `/api/courses/${course.id}/publish`, { token: teacher.accessToken }),
+      409,
+      'conflict',
+    );
+
+    const m1 = (
+      await h.call('POST', `/api/courses/${course.id}/modules`, {
+        token: teacher.accessToken,
+        body: { title: 'Clocks' },
+      })
+    ).body as { id: string };
+    const m2 = (
+      await h.call('POST', `/api/courses/${course.id}/modules`, {
+        token: teacher.accessToken,
+        body: { title: 'Consensus' },
+      })
+    ).body as { id: string };
+    const lesson = async (moduleId: string, title: string) =>
+      (
+        (
+          await h.call('POST', `/api/modules/${moduleId}/lessons`, {
+            token: teacher.accessToken,
+            body: { title, kind: 'video', durationSeconds: 600 },
+          })
+        ).body as { id: string }
+      ).id;
+    const a = await lesson(m1.id, 'Lamport');
+    const b = await lesson(m1.id, 'Vector clocks');
+    const c = await lesson(m2.id, 'Paxos');
+    await h.call('PUT', `/api/courses/${course.id}/modules/order`, {
+      token: teacher.accessToken,
+      body: { ids: [m2.id, m1.id] },
+    });
+    await h.call('PUT', `/api/modules/${m1.id}/lessons/order`, {
+      token: teacher.accessToken,
+      body: { ids: [b, a] },
+    });
+    const moved = await h.call('PATCH', `/api/lessons/${c}`, {
+      token: teacher.accessToken,
+      body: { moduleId: m1.id, title: 'Paxos made simple' },
+    });
+    expect(moved.body).toMatchObject({ moduleId: m1.id, title: 'Paxos made simple' });
+    expectProblem(
+      await h.call('PUT', `/api/modules/${m1.id}/lessons/order`, {
+        token: teacher.accessToken,
+        body: { ids: [b, a] },
+      }),
+      400,
+      'validation_failed',
+    );
+    expect(
+      (await h.call('POST', `/api/courses/${course.id}/publish`, { token: teacher.accessToken })).status,
+    ).toBe(200);
+
+    const detail = CourseDetailSchema.parse((await h.call('GET', `/api/courses/${course.id}`)).body);
+    expect(detail.status).toBe('published');
+    expect(detail.access).toBe('none');
+    expect(detail.modules.map((m) => [m.title, m.lessons.map((l) => l.title)])).toEqual([
+      ['Consensus', []],
+      ['Clocks', ['Vector clocks', 'Lamport', 'Paxos made simple']],
+    ]);
+    expect(detail.lessonCount).toBe(3);
+
+    const archived = await h.call('POST', `/api/courses/${course.id}/archive`, {
+      token: teacher.accessToken,
+    });
+    expect(archived.body).toMatchObject({ status: 'archived' });
+    expectProblem(await h.call('GET', `/api/courses/${course.id}`), 404, 'not_found');
+  });
+
+  it('keeps other people out of authoring routes and drafts', async () => {
+    const draft = CourseDetailSchema.parse(
+      (await h.call('POST', '/api/courses', { token: teacher.accessToken, body: { title: 'Secret draft' } }))
+        .body,
+    );
+    expectProblem(
+      await h.call('GET', `/api/courses/${draft.id}`, { token: learner.accessToken }),
+      404,
+      'not_found',
+    );
+    expectProblem(
+      await h.call('POST', '/api/courses', { token: learner.accessToken, body: { title: 'Mine now' } }),
+      403,
+      'forbidden',
+    );
+    expectProblem(
+      await h.call('PATCH', `/api/courses/${draft.id}`, {
+        token: rival.accessToken,
+        body: { title: 'Stolen' },
+      }),
+      404,
+      'not_found',
+    );
+    expectProblem(
+      await h.call('POST', `/api/courses/${draft.id}/modules`, {
+        token: rival.accessToken,
+        body: { title: 'x' },
+      }),
+      404,
+      'not_found',
+    );
+    const { rows } = await h.db.query<{ title: string }>('select title from courses where id = $1', [
+      draft.id,
+    ]);
+    expect(rows[0]!.title).toBe('Secret draft');
+  });
+
+  it('refuses bad prices and unknown fields', async () => {
+    const bad: unknown[] = [
+      { title: 'Negative', price: { kind: 'one_time', amount: -100, currency: 'usd' } },
+      { title: 'Fractional', price: { kind: 'one_time', amount: 9.99, currency: 'usd' } },
+      { title: 'Free but paid', price: { kind: 'free', amount: 500, currency: 'usd' } },
+      { title: 'Paid for nothing', price: { kind: 'subscription', amount: 0, currency: 'usd' } },
+      { title: 'Odd currency', price: { kind: 'one_time', amount: 100, currency: 'dollars' } },
+      { title: 'Extra', status: 'published' },
+      { title: 42 },
+    ];
+    const count = async () =>
+      (await h.db.query<{ n: number }>('select count(*)::int as n from courses')).rows[0]!.n;
+    const before = await count();
+    for (const body of bad) {
+      expectProblem(
+        await h.call('POST', '/api/courses', { token: teacher.accessToken, body }),
+        400,
+        'validation_failed',
+      );
+    }
+    expect(await count()).toBe(before);
+  });
+
+  it('lists the catalog with filters, full-text search and stable cursors', async () => {
+    const titles = [
+      'Intro to Rust',
+      'Rust for Web Services',
+      'Watercolor Basics',
+      'Advanced Rust Macros',
+      'Spanish for Travellers',
+    ];
+    for (const [i, title] of titles.entries()) {
+      await publishedCourse(h, rival, {
+        title,
+        summary: `${title}, learned by doing`,
+        domain: title.includes('Rust') ? 'programming' : 'arts',
+        language: i === 4 ? 'es' : 'en',
+        price:
+          i % 2
+            ? { kind: 'one_time', amount: 1000 * i, currency: 'usd' }
+            : { kind: 'free', amount: 0, currency: 'usd' },
+      });
+    }
+    const page = async (query: string) => {
+      const res = await h.call('GET', `/api/courses?${query}`);
+      expect(res.status, JSON.stringify(res.body)).toBe(200);
+      return CoursePageSchema.parse(res.body);
+    };
+    const all = async (query: string) => {
+      const seen: string[] = [];
+      let cursor: string | null = null;
+      do {
+        const p: { items: Array<{ title: string }>; nextCursor: string | null } = await page(
+          `${query}&limit=2${cursor ? `&cursor=${cursor}` : ''}`,
+        );
+        seen.push(...p.items.map((c) => c.title));
+        cursor = p.nextCursor;
+      } while (cursor);
+      return seen;
+    };
+    const rust = await all('q=rust');
+    expect(rust.sort()).toEqual(['Advanced Rust Macros', 'Intro to Rust', 'Rust for Web Services']);
+    expect(await all('domain=arts')).toEqual(['Spanish for Travellers', 'Watercolor Basics']);
+    expect((await page('language=es')).items.map((c) => c.title)).toEqual(['Spanish for Travellers']);
+    expect(await all('pricing=free&domain=programming')).toEqual(['Intro to Rust']);
+    expect(await all('maxPrice=1000&domain=programming&pricing=one_time')).toEqual(['Rust for Web Services']);
+    // no duplicates or gaps when walking every page
+    const everything = await all('');
+    expect(new Set(everything).size).toBe(everything.length);
+    expect(everything).toEqual(expect.arrayContaining(titles));
+    expectProblem(await h.call('GET', '/api/courses?cursor=garbage'), 400, 'bad_request');
+    expectProblem(await h.call('GET', '/api/courses?limit=1000'), 400, 'validation_failed');
+    expectProblem(await h.call('GET', '/api/courses?maxPrice=-1'), 400, 'validation_failed');
+  });
+
+  it('enrolls in free courses once, refuses paid ones, and lists my learning', async () => {
+    const free = await publishedCourse(h, teacher, {
+      title: 'Free Knitting',
+      price: { kind: 'free', amount: 0, currency: 'usd' },
+    });
+    const paid = await publishedCourse(h, teacher, {
+      title: 'Paid Knitting',
+      price: { kind: 'one_time', amount: 2500, currency: 'usd' },
+    });
+    const enroll = (id: string, s = learner) =>
+      h.call('POST', `/api/courses/${id}/enrollment`, { token: s.accessToken });
+    expect((await enroll(free.id)).status).toBe(201);
+    expectProblem(await enroll(free.id), 409, 'conflict');
+    expectProblem(await enroll(paid.id), 403, 'forbidden');
+    expectProblem(await enroll(free.id, teacher), 409, 'conflict');
+    expectProblem(await enroll('00000000-0000-4000-8000-000000000000'), 404, 'not_found');
+
+    // payments grant and revoke through the exported functions
+    expect(await grantEnrollment(h.db, learner.user.id, paid.id, 'purchase')).toBe(true);
+    expect(await grantEnrollment(h.db, learner.user.id, paid.id, 'purchase')).toBe(false);
+    const mine = MyLearningSchema.parse(
+      (await h.call('GET', '/api/me/learning', { token: learner.accessToken })).body,
+    );
+    expect(mine.items.map((i) => i.course.title).sort()).toEqual(['Free Knitting', 'Paid Knitting']);
+    expect(await courseAccess(h.db, { id: learner.user.id, role: 'learner' }, paid.id)).toBe('learner');
+    expect(await revokeEnrollment(h.db, learner.user.id, paid.id, { onlySource: 'subscription' })).toBe(
+      false,
+    );
+    expect(await revokeEnrollment(h.db, learner.user.id, paid.id)).toBe(true);
+    expect(await courseAccess(h.db, { id: learner.user.id, role: 'learner' }, paid.id)).toBe('none');
+    const after = MyLearningSchema.parse(
+      (await h.call('GET', '/api/me/learning', { token: learner.accessToken })).body,
+    );
+    expect(after.items.map((i) => i.course.title)).toEqual(['Free Knitting']);
+    // the learner now sees lesson bodies of the free course
+    const detail = CourseDetailSchema.parse(
+      (await h.call('GET', `/api/courses/${free.id}`, { token: learner.accessToken })).body,
+    );
+    expect(detail.access).toBe('learner');
+    expect(detail.modules[0]!.lessons[0]!.body).toBe('Hello');
   });
 });

@@ -2,10 +2,18 @@ import type { OpenAPIHono } from '@hono/zod-openapi';
 import type { ApiContext } from './context.js';
 import { authRoutes } from './auth/routes.js';
 import { roomRoutes } from './rooms.js';
+import { courseRoutes } from './courses/routes.js';
+import { enrollmentRoutes } from './courses/enrollmentRoutes.js';
 import { paymentRoutes } from './payments/routes.js';
 
 /** A feature's routes: registers them on the app. */
 export type RouteModule = (app: OpenAPIHono, ctx: ApiContext) => void;
 
 /** Every feature of the API, mounted in this order. Add one import and one entry per feature. */
-export const routeModules: RouteModule[] = [authRoutes, roomRoutes, paymentRoutes];
+export const routeModules: RouteModule[] = [
+  authRoutes,
+  roomRoutes,
+  courseRoutes,
+  enrollmentRoutes,
+  paymentRoutes,
+];

@@ -187,8 +187,6 @@ export const LessonSchema = z.object({
   durationSeconds: z.number().int(),
   /** Text lessons' content; only for people with access. */
   body: z.string().nullable(),
-  /** Set when the recorded-lessons pipeline attached a video. */
-  videoAssetId: z.string().nullable(),
 });
 export type Lesson = z.infer<typeof LessonSchema>;
 
