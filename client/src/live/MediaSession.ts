@@ -168,7 +168,8 @@ export class MediaSession {
     });
     socket.on('connect', () => void this.join());
     socket.on('disconnect', (reason) => {
-      if (this.closed || this.state.status === 'kicked') return;
+      // We closed it ourselves (refused join, kicked, leaving): the state already says why.
+      if (this.closed || reason === 'io client disconnect') return;
       this.teardownMedia();
       if (reason === 'io server disconnect')
         this.set({ status: 'left', error: 'You joined from another tab or window.' });
@@ -507,6 +508,20 @@ export class MediaSession {
       },
     );
     return totals;
+  }
+
+  /** Video frames decoded from one participant's producers (tests, the stats panel). */
+  async framesFrom(peerId: string): Promise<number> {
+    let frames = 0;
+    for (const remote of this.state.remote) {
+      if (remote.peerId !== peerId || remote.kind !== 'video') continue;
+      const consumer = this.consumers.get(remote.consumerId);
+      if (!consumer || consumer.closed) continue;
+      (await consumer.getStats()).forEach((stat: { type: string; framesDecoded?: number }) => {
+        if (stat.type === 'inbound-rtp') frames += stat.framesDecoded ?? 0;
+      });
+    }
+    return frames;
   }
 
   /** Transport states, for tests: closed transports report `closed`. */

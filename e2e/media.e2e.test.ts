@@ -1,0 +1,155 @@
+import { randomUUID } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Browser, Page } from 'playwright-core';
+import { loadAllInOneConfig, startSystem, type System } from '@learnlive/all-in-one';
+import { signToken } from '@learnlive/common';
+import type { RoomRole } from '@learnlive/contracts';
+import { TEST_JWT_SECRET, launchChromium, testLogger, waitFor } from '@learnlive/testing';
+
+/*
+ * Live classes and mentor sessions in Chromium with the fake camera. The pages receive room
+ * tokens in their URL: the API's live/mentor resolvers (scheduling) decide entitlement, and
+ * this test needs to sign tokens for roles, so it runs its own system with a known JWT secret
+ * instead of the shared one from globalSetup (whose secret is generated at start).
+ */
+describe('live class and mentor session in the browser', () => {
+  let system: System;
+  let dataDir: string;
+  let browser: Browser;
+
+  beforeAll(async () => {
+    dataDir = await mkdtemp(join(tmpdir(), 'learnlive-media-e2e-'));
+    system = await startSystem(
+      loadAllInOneConfig({
+        DATA_DIR: dataDir,
+        JWT_SECRET: TEST_JWT_SECRET,
+        API_PORT: '0',
+        REALTIME_PORT: '0',
+        MEDIA_PORT: '0',
+        TRANSCODER_PORT: '0',
+        S3_PORT: '0',
+        MEDIA_RTC_PORT: '0',
+        MEDIA_WORKERS: '1',
+        MEDIA_LISTEN_IP: '127.0.0.1',
+        PUBLIC_HOST: '127.0.0.1',
+      }),
+      testLogger('media-e2e'),
+    );
+    browser = await launchChromium();
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await system?.close();
+    if (dataDir) await rm(dataDir, { recursive: true, force: true });
+  });
+
+  async function open(path: string, room: string, role: RoomRole, name: string): Promise<Page> {
+    const kind = room.split(':')[0] as 'live' | 'mentor';
+    const token = signToken(
+      { typ: 'room', sub: `user-${name}`, name, room, kind, role },
+      TEST_JWT_SECRET,
+      600,
+    );
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    await page.goto(new URL(`${path}?token=${token}`, system.url).href);
+    await page.getByTestId('status').filter({ hasText: 'Connected' }).waitFor({ timeout: 30_000 });
+    return page;
+  }
+
+  const stats = (page: Page) => page.evaluate(() => window.__media!.receiveStats());
+  const framesFrom = (page: Page, peerId: string) =>
+    page.evaluate((id) => window.__media!.framesFrom(id), peerId);
+  const peerId = (page: Page) => page.evaluate(() => window.__media!.state.peerId!);
+
+  /** Frames decoded from `from` keep growing on `page`. */
+  async function receivesVideo(page: Page, from: string, what: string) {
+    const start = await framesFrom(page, from);
+    await waitFor(async () => (await framesFrom(page, from)) > start + 10, { timeoutMs: 20_000, what });
+  }
+
+  it('teacher publishes, learners decode, moderator mutes, ICE restarts, a granted learner speaks, kick', async () => {
+    const id = randomUUID();
+    const path = `/live/${id}`;
+    const room = `live:${id}`;
+    const teacher = await open(path, room, 'teacher', 'Teacher');
+    await teacher.getByRole('button', { name: 'Start camera' }).click();
+    await teacher.getByRole('button', { name: 'Start microphone' }).click();
+    await teacher.getByTestId('local-video').waitFor();
+    const teacherId = await peerId(teacher);
+
+    const learners = [await open(path, room, 'learner', 'Ada'), await open(path, room, 'learner', 'Bob')];
+    for (const learner of learners) {
+      await receivesVideo(learner, teacherId, 'learner decodes the teacher');
+      const before = await stats(learner);
+      await waitFor(async () => (await stats(learner)).audioPackets > before.audioPackets + 20, {
+        what: 'learner receives audio',
+      });
+    }
+
+    // A moderator's mute pauses the teacher's producers at the server: frames stop arriving.
+    const moderator = await open(path, room, 'moderator', 'Mod');
+    await moderator.locator(`[data-peer="${teacherId}"]`).getByTestId('mute').click();
+    await teacher.getByTestId('notice').filter({ hasText: 'muted' }).waitFor();
+    await learners[0]!.getByText('· paused').first().waitFor();
+    await new Promise((resolve) => setTimeout(resolve, 1000)); // frames already in flight
+    const stalled = await framesFrom(learners[0]!, teacherId);
+    await new Promise((resolve) => setTimeout(resolve, 2000));
+    expect((await framesFrom(learners[0]!, teacherId)) - stalled).toBeLessThanOrEqual(2);
+    await teacher.evaluate(() => window.__media!.setPaused('camera', false));
+    await receivesVideo(learners[0]!, teacherId, 'frames again after unmute');
+
+    // ICE restart (what a network change triggers): media keeps flowing.
+    await learners[0]!.evaluate(() => window.__media!.restartIce());
+    await receivesVideo(learners[0]!, teacherId, 'frames after ICE restart');
+
+    // Raise hand → the teacher lets Ada speak → Ada publishes → Bob receives her.
+    const ada = learners[0]!;
+    const adaId = await peerId(ada);
+    await ada.getByRole('button', { name: 'Raise hand' }).click();
+    await teacher.getByTestId('hands').getByTestId('grant').click();
+    await ada.getByRole('button', { name: 'Start camera' }).click();
+    await receivesVideo(learners[1]!, adaId, 'Bob decodes Ada');
+
+    // Kick Bob: his transports close and he is told.
+    const bob = learners[1]!;
+    const bobId = await peerId(bob);
+    await teacher.locator(`[data-peer="${bobId}"]`).getByTestId('kick').click();
+    await bob.getByTestId('error').filter({ hasText: 'removed' }).waitFor();
+    expect(await bob.evaluate(() => window.__media!.transports())).toEqual({
+      send: undefined,
+      recv: 'closed',
+    });
+    // Reloading does not get him back in.
+    await bob.reload();
+    await bob.getByTestId('error').filter({ hasText: 'removed' }).waitFor();
+
+    // A teacher reload rejoins with the same role.
+    await teacher.reload();
+    await teacher.getByTestId('status').filter({ hasText: 'Connected' }).waitFor();
+    await expect.poll(() => teacher.evaluate(() => window.__media!.state.role)).toBe('teacher');
+  });
+
+  it('connects a mentor session both ways', async () => {
+    const id = randomUUID();
+    const path = `/mentor/${id}`;
+    const room = `mentor:${id}`;
+    const mentor = await open(path, room, 'mentor', 'Mentor');
+    const mentee = await open(path, room, 'mentee', 'Mentee');
+    for (const page of [mentor, mentee]) await page.getByRole('button', { name: 'Start camera' }).click();
+    await receivesVideo(mentee, await peerId(mentor), 'mentee decodes the mentor');
+    await receivesVideo(mentor, await peerId(mentee), 'mentor decodes the mentee');
+    // A third person with a learner token is refused, with a message.
+    const third = await browser.newPage();
+    const token = signToken(
+      { typ: 'room', sub: 'intruder', name: 'X', room, kind: 'mentor', role: 'learner' },
+      TEST_JWT_SECRET,
+      600,
+    );
+    await third.goto(new URL(`${path}?token=${token}`, system.url).href);
+    await third.getByTestId('error').filter({ hasText: 'cannot join' }).waitFor();
+  });
+});
