@@ -15,6 +15,18 @@ import { TEST_JWT_SECRET, launchChromium, testLogger, waitFor } from '@learnlive
  * this test needs to sign tokens for roles, so it runs its own system with a known JWT secret
  * instead of the shared one from globalSetup (whose secret is generated at start).
  */
+/** What the live page exposes for tests (client/src/live/MediaSession.ts); evaluated in the page. */
+interface PageGlobals {
+  __media: {
+    state: { peerId?: string; role?: RoomRole };
+    receiveStats(): Promise<{ framesDecoded: number; audioPackets: number; audioEnergy: number }>;
+    framesFrom(peerId: string): Promise<number>;
+    restartIce(): Promise<void>;
+    setPaused(source: 'camera' | 'mic', paused: boolean): Promise<void>;
+    transports(): { send?: string; recv?: string };
+  };
+}
+
 describe('live class and mentor session in the browser', () => {
   let system: System;
   let dataDir: string;
@@ -60,10 +72,12 @@ describe('live class and mentor session in the browser', () => {
     return page;
   }
 
-  const stats = (page: Page) => page.evaluate(() => window.__media!.receiveStats());
+  const stats = (page: Page) =>
+    page.evaluate(() => (globalThis as unknown as PageGlobals).__media.receiveStats());
   const framesFrom = (page: Page, peerId: string) =>
-    page.evaluate((id) => window.__media!.framesFrom(id), peerId);
-  const peerId = (page: Page) => page.evaluate(() => window.__media!.state.peerId!);
+    page.evaluate((id) => (globalThis as unknown as PageGlobals).__media.framesFrom(id), peerId);
+  const peerId = (page: Page) =>
+    page.evaluate(() => (globalThis as unknown as PageGlobals).__media.state.peerId!);
 
   /** Frames decoded from `from` keep growing on `page`. */
   async function receivesVideo(page: Page, from: string, what: string) {
@@ -99,11 +113,11 @@ describe('live class and mentor session in the browser', () => {
     const stalled = await framesFrom(learners[0]!, teacherId);
     await new Promise((resolve) => setTimeout(resolve, 2000));
     expect((await framesFrom(learners[0]!, teacherId)) - stalled).toBeLessThanOrEqual(2);
-    await teacher.evaluate(() => window.__media!.setPaused('camera', false));
+    await teacher.evaluate(() => (globalThis as unknown as PageGlobals).__media.setPaused('camera', false));
     await receivesVideo(learners[0]!, teacherId, 'frames again after unmute');
 
     // ICE restart (what a network change triggers): media keeps flowing.
-    await learners[0]!.evaluate(() => window.__media!.restartIce());
+    await learners[0]!.evaluate(() => (globalThis as unknown as PageGlobals).__media.restartIce());
     await receivesVideo(learners[0]!, teacherId, 'frames after ICE restart');
 
     // Raise hand → the teacher lets Ada speak → Ada publishes → Bob receives her.
@@ -119,7 +133,7 @@ describe('live class and mentor session in the browser', () => {
     const bobId = await peerId(bob);
     await teacher.locator(`[data-peer="${bobId}"]`).getByTestId('kick').click();
     await bob.getByTestId('error').filter({ hasText: 'removed' }).waitFor();
-    expect(await bob.evaluate(() => window.__media!.transports())).toEqual({
+    expect(await bob.evaluate(() => (globalThis as unknown as PageGlobals).__media.transports())).toEqual({
       send: undefined,
       recv: 'closed',
     });
@@ -130,7 +144,9 @@ describe('live class and mentor session in the browser', () => {
     // A teacher reload rejoins with the same role.
     await teacher.reload();
     await teacher.getByTestId('status').filter({ hasText: 'Connected' }).waitFor();
-    await expect.poll(() => teacher.evaluate(() => window.__media!.state.role)).toBe('teacher');
+    await expect
+      .poll(() => teacher.evaluate(() => (globalThis as unknown as PageGlobals).__media.state.role))
+      .toBe('teacher');
   });
 
   it('connects a mentor session both ways', async () => {
