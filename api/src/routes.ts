@@ -5,6 +5,7 @@ import { roomRoutes } from './rooms.js';
 import { courseRoutes } from './courses/routes.js';
 import { enrollmentRoutes } from './courses/enrollmentRoutes.js';
 import { paymentRoutes } from './payments/routes.js';
+import { schedulingRoutes } from './scheduling/routes.js';
 
 /** A feature's routes: registers them on the app. */
 export type RouteModule = (app: OpenAPIHono, ctx: ApiContext) => void;
@@ -16,4 +17,5 @@ export const routeModules: RouteModule[] = [
   courseRoutes,
   enrollmentRoutes,
   paymentRoutes,
+  schedulingRoutes,
 ];
