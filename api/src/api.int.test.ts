@@ -4,7 +4,9 @@ import { verifyRoomToken, type RealtimePublisher } from '@learnlive/common';
 import {
   CourseDetailSchema,
   CoursePageSchema,
+  CourseProgressSchema,
   MyLearningSchema,
+  ProgressUpdatedEventSchema,
   ProblemSchema,
   SessionResponseSchema,
   type CreateCourseRequest,
@@ -598,5 +600,131 @@ describe.each(DATABASE_ADAPTERS)('courses and enrollments on %s', (_name, create
     );
     expect(detail.access).toBe('learner');
     expect(detail.modules[0]!.lessons[0]!.body).toBe('Hello');
+  });
+});
+
+describe.each(DATABASE_ADAPTERS)('progress on %s', (_name, create) => {
+  const h = harness(create);
+  let teacher: SessionResponse;
+  let learner: SessionResponse;
+  let outsider: SessionResponse;
+  let course: Awaited<ReturnType<typeof publishedCourse>>;
+  beforeAll(async () => {
+    await h.start();
+    teacher = await h.register('teacher@example.org', 'instructor');
+    learner = await h.register('learner@example.org');
+    outsider = await h.register('outsider@example.org');
+    course = await publishedCourse(h, teacher, { title: 'Progress course' }, [
+      { title: 'Video', kind: 'video', durationSeconds: 100 },
+      { title: 'Reading', kind: 'text', body: 'Read me' },
+    ]);
+    expect(
+      (await h.call('POST', `/api/courses/${course.id}/enrollment`, { token: learner.accessToken })).status,
+    ).toBe(201);
+  });
+  afterAll(h.stop);
+
+  const report = (lessonId: string, body: unknown, s?: SessionResponse) =>
+    h.call('PUT', `/api/lessons/${lessonId}/progress`, { token: (s ?? learner).accessToken, body });
+
+  it('counts unique seconds, resumes, completes at 95% and publishes each update', async () => {
+    const [video, text] = course.lessonIds as [string, string];
+    h.published.length = 0;
+    let res = await report(video, { positionSeconds: 50, watched: [[0, 50]] });
+    expect(res.status, JSON.stringify(res.body)).toBe(200);
+    expect(ProgressUpdatedEventSchema.parse(res.body).lesson).toMatchObject({
+      watchedSeconds: 50,
+      completed: false,
+      positionSeconds: 50,
+    });
+    // rewatching counts nothing; seeking to the end is not watching it
+    res = await report(video, {
+      positionSeconds: 99,
+      watched: [
+        [10, 40],
+        [98, 99],
+      ],
+    });
+    expect(ProgressUpdatedEventSchema.parse(res.body).lesson).toMatchObject({
+      watchedSeconds: 51,
+      completed: false,
+    });
+    res = await report(video, { positionSeconds: 95, watched: [[50, 94]] });
+    let event = ProgressUpdatedEventSchema.parse(res.body);
+    expect(event.lesson).toMatchObject({ watchedSeconds: 95, completed: true, positionSeconds: 95 });
+    expect(event.coursePercent).toBe(50);
+
+    expectProblem(await report(video, { positionSeconds: 1, done: true }), 400, 'validation_failed');
+    res = await report(text, { positionSeconds: 0, done: true });
+    event = ProgressUpdatedEventSchema.parse(res.body);
+    expect(event.lesson.completed).toBe(true);
+    expect(event.coursePercent).toBe(100);
+
+    expect(h.published).toHaveLength(4);
+    expect(h.published[0]).toMatchObject({
+      rooms: [`user:${learner.user.id}`, `course-staff:${course.id}`],
+      event: 'progress:updated',
+    });
+    expect(ProgressUpdatedEventSchema.parse(h.published[3]!.payload).coursePercent).toBe(100);
+
+    const progress = CourseProgressSchema.parse(
+      (await h.call('GET', `/api/courses/${course.id}/progress`, { token: learner.accessToken })).body,
+    );
+    expect(progress).toMatchObject({ percent: 100, completedLessons: 2, totalLessons: 2 });
+    const learning = MyLearningSchema.parse(
+      (await h.call('GET', '/api/me/learning', { token: learner.accessToken })).body,
+    );
+    expect(learning.items[0]).toMatchObject({ progressPercent: 100, completedLessons: 2 });
+  });
+
+  it('keeps people out of lessons they are not enrolled in and refuses bad reports', async () => {
+    const [video] = course.lessonIds as [string];
+    expectProblem(await report(video, { positionSeconds: 1, watched: [[0, 1]] }, outsider), 403, 'forbidden');
+    expectProblem(
+      await h.call('GET', `/api/courses/${course.id}/progress`, { token: outsider.accessToken }),
+      403,
+      'forbidden',
+    );
+    expectProblem(
+      await report('00000000-0000-4000-8000-000000000000', { positionSeconds: 1 }),
+      404,
+      'not_found',
+    );
+    const { rows } = await h.db.query<{ watched_seconds: number }>(
+      'select watched_seconds from lesson_progress where user_id = $1 and lesson_id = $2',
+      [learner.user.id, video],
+    );
+    const before = rows[0]!.watched_seconds;
+    for (const body of [
+      { positionSeconds: -1 },
+      { positionSeconds: 1, watched: [[20, 10]] },
+      { positionSeconds: 1, watched: [[0, 'x']] },
+      { positionSeconds: 1, extra: true },
+      { positionSeconds: '1' },
+    ]) {
+      expectProblem(await report(video, body), 400, 'validation_failed');
+    }
+    const after = await h.db.query<{ watched_seconds: number }>(
+      'select watched_seconds from lesson_progress where user_id = $1 and lesson_id = $2',
+      [learner.user.id, video],
+    );
+    expect(after.rows[0]!.watched_seconds).toBe(before);
+  });
+
+  it('merges concurrent reports from two devices without losing spans', async () => {
+    const other = await publishedCourse(h, teacher, { title: 'Concurrent' }, [
+      { title: 'Long video', kind: 'video', durationSeconds: 1000 },
+    ]);
+    await h.call('POST', `/api/courses/${other.id}/enrollment`, { token: learner.accessToken });
+    const lesson = other.lessonIds[0]!;
+    await Promise.all(
+      Array.from({ length: 10 }, (_, i) =>
+        report(lesson, { positionSeconds: i * 10 + 10, watched: [[i * 10, i * 10 + 10]] }),
+      ),
+    );
+    const progress = CourseProgressSchema.parse(
+      (await h.call('GET', `/api/courses/${other.id}/progress`, { token: learner.accessToken })).body,
+    );
+    expect(progress.lessons[0]!.watchedSeconds).toBe(100);
   });
 });

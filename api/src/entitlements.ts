@@ -40,18 +40,23 @@ const RANK: { readonly [K in CourseAccess]: number } = { none: 0, learner: 1, in
 
 /**
  * Throws unless the caller has at least `needed` on the course: 404 when it may not even know
- * the course is there (no access at all), 403 when it may see it but not do this.
+ * the course is there (no access to an unpublished course, or no such course), 403 when it may
+ * see it but not do this.
  */
 export async function requireCourseAccess(
   db: Queryable,
   user: Principal | null | undefined,
   courseId: string,
   needed: Exclude<CourseAccess, 'none' | 'admin'>,
-  options: { visibleToAll?: boolean } = {},
 ): Promise<CourseAccess> {
   const access = await courseAccess(db, user, courseId);
   if (RANK[access] >= RANK[needed]) return access;
-  if (access === 'none' && !options.visibleToAll) throw new AppError('not_found', 'no such course');
+  if (access === 'none') {
+    const { rows } = await db.query("select 1 from courses where id = $1 and status = 'published'", [
+      courseId,
+    ]);
+    if (rows.length === 0) throw new AppError('not_found', 'no such course');
+  }
   throw new AppError(
     'forbidden',
     needed === 'learner' ? 'enroll in this course first' : 'only the course’s instructor may do this',

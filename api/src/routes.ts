@@ -4,6 +4,7 @@ import { authRoutes } from './auth/routes.js';
 import { roomRoutes } from './rooms.js';
 import { courseRoutes } from './courses/routes.js';
 import { enrollmentRoutes } from './courses/enrollmentRoutes.js';
+import { progressRoutes } from './progress/routes.js';
 import { paymentRoutes } from './payments/routes.js';
 import { schedulingRoutes } from './scheduling/routes.js';
 
@@ -16,6 +17,7 @@ export const routeModules: RouteModule[] = [
   roomRoutes,
   courseRoutes,
   enrollmentRoutes,
+  progressRoutes,
   paymentRoutes,
   schedulingRoutes,
 ];
