@@ -155,12 +155,23 @@ function composeBinary(): string {
   }
 }
 
-/** The .env a user writes from infra/.env.example, with every blank secret filled in. */
+/** The variables docker-compose.yml refuses to run without (`${NAME:?message}`). */
+function composeRequiredVariables(): Set<string> {
+  return new Set([...readText('docker-compose.yml').matchAll(/\$\{(\w+):\?/g)].map((m) => m[1]!));
+}
+
+/**
+ * The .env a user writes from infra/.env.example: every blank required value filled in with
+ * a random secret, optional blanks left empty (they count as unset).
+ */
 function exampleEnv(): Env {
+  const required = composeRequiredVariables();
   const env: Env = {};
   for (const line of readText('infra/.env.example').split('\n')) {
     const match = /^([A-Z][A-Z0-9_]*)=(.*)$/.exec(line.trim());
-    if (match) env[match[1]!] = match[2] || randomBytes(24).toString('hex');
+    if (!match) continue;
+    const [, name, value] = match as unknown as [string, string, string];
+    env[name] = value || (required.has(name) ? randomBytes(24).toString('hex') : '');
   }
   return env;
 }
@@ -257,9 +268,9 @@ describe('docker-compose.yml', () => {
   });
 
   it('refuses to render without each required secret, naming it', async () => {
-    const required = [...readText('docker-compose.yml').matchAll(/\$\{(\w+):\?/g)].map((m) => m[1]!);
-    expect(required).toContain('JWT_SECRET');
-    for (const name of new Set(required)) {
+    const required = composeRequiredVariables();
+    expect([...required]).toContain('JWT_SECRET');
+    for (const name of required) {
       const { [name]: _omitted, ...rest } = env;
       const result = await composeConfig(dir, rest);
       expect(result.ok, `docker-compose config without ${name}`).toBe(false);
