@@ -285,6 +285,34 @@ describe.each(DATABASE_ADAPTERS)('accounts on %s', (_name, create) => {
     expect(await count()).toBe(before);
   });
 
+  it('serves an OpenAPI document generated from the schemas, and a page to browse it', async () => {
+    const doc = await h.call('GET', '/api/openapi.json');
+    expect(doc.status).toBe(200);
+    const spec = doc.body as {
+      openapi: string;
+      paths: Record<string, Record<string, { security?: unknown }>>;
+    };
+    expect(spec.openapi).toBe('3.1.0');
+    for (const path of [
+      '/api/auth/register',
+      '/api/auth/refresh',
+      '/api/courses',
+      '/api/courses/{id}',
+      '/api/lessons/{id}/progress',
+      '/api/rooms/{room}/token',
+    ]) {
+      expect(spec.paths, path).toHaveProperty([path]);
+    }
+    expect(spec.paths['/api/me']!.get!.security).toEqual([{ bearer: [] }]);
+    const page = await fetch(`${h.url}/api/docs`);
+    expect(page.status).toBe(200);
+    expect(await page.text()).toContain('/api/openapi.json');
+  });
+
+  it('answers unknown routes and wrong methods with problems', async () => {
+    expectProblem(await h.call('GET', '/api/nothing-here'), 404, 'not_found');
+  });
+
   it('issues course room tokens by entitlement', async () => {
     const teacher = await h.register('teach@example.org', 'instructor');
     const learner = await h.register('learn@example.org');
