@@ -32,7 +32,6 @@ const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const DIST = join(ROOT, 'client/dist');
 const BOT = join(ROOT, 'bench/media/bot.ts');
 // Benchmarks are programs: they read their knobs here, like a service's config module.
-// eslint-disable-next-line no-restricted-properties
 const env = process.env;
 const STEPS = (env.BENCH_MEDIA_STEPS ?? '6,12,24').split(',').map(Number);
 const MEASURE_MS = Number(env.BENCH_MEDIA_MEASURE_MS ?? 8000);

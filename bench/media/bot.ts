@@ -7,6 +7,7 @@
  * (no signalling server, no rooms): the baseline.
  */
 import wrtc from '@roamhq/wrtc';
+import type { types as clientTypes } from 'mediasoup-client';
 import type { MediaReplies, MediaRequest, MediaRequestName } from '@learnlive/contracts';
 import { SignallingClient } from '../../media/test/signallingClient.js';
 
@@ -20,7 +21,7 @@ Object.assign(globalThis, {
 });
 const { Device } = await import('mediasoup-client');
 const { Chrome111 } = await import('mediasoup-client/handlers/Chrome111');
-type Transport = import('mediasoup-client').types.Transport;
+type Transport = clientTypes.Transport;
 
 export type BotCommand =
   | { type: 'start'; mode: 'ours'; url: string; tokens: string[] }
