@@ -40,6 +40,20 @@ describe.each(DATABASE_ADAPTERS)('scheduling on %s', (_name, create) => {
     return res.body as { id: string; startsAt: string };
   }
 
+  it('documents the payment and scheduling routes in the OpenAPI document', async () => {
+    const doc = await h.call('GET', '/api/openapi.json');
+    expect(doc.status).toBe(200);
+    expect(Object.keys(doc.body.paths)).toEqual(
+      expect.arrayContaining([
+        '/api/payments/checkout',
+        '/api/admin/payments/{id}/refund',
+        '/api/courses/{courseId}/live-classes',
+        '/api/bookings/{id}/reschedule',
+        '/api/bookings/{id}/calendar.ics',
+      ]),
+    );
+  });
+
   describe('live classes', () => {
     it('lets the instructor schedule, edit and cancel; enrolled learners see upcoming ones with a calendar file', async () => {
       // given with an offset; stored and answered in UTC
