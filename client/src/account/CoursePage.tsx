@@ -1,0 +1,86 @@
+import { useState } from 'react';
+import { Link, useNavigate, useParams } from 'react-router-dom';
+import { CourseDetailSchema, EnrollmentSchema } from '@learnlive/contracts';
+import { apiFetch } from '../lib/api.js';
+import { useSession } from '../lib/session.js';
+import { useAsync } from '../lib/useAsync.js';
+import { formatPrice } from './auth.js';
+
+/** A course's page: outline, price, and enrollment for free courses. */
+export function CoursePage() {
+  const { id = '' } = useParams();
+  const session = useSession();
+  const navigate = useNavigate();
+  const [reload, setReload] = useState(0);
+  const [enrolling, setEnrolling] = useState(false);
+  const [error, setError] = useState<string | null>(null);
+  const course = useAsync(
+    () => apiFetch(`/api/courses/${id}`, CourseDetailSchema),
+    [id, session?.user.id, reload],
+  );
+
+  async function enroll() {
+    setEnrolling(true);
+    setError(null);
+    try {
+      await apiFetch(`/api/courses/${id}/enrollment`, EnrollmentSchema, { method: 'POST' });
+      setReload((n) => n + 1);
+    } catch (err) {
+      setError(err instanceof Error ? err.message : String(err));
+    } finally {
+      setEnrolling(false);
+    }
+  }
+
+  if (course.status === 'loading') return <p role="status">Loading the course…</p>;
+  if (course.status === 'error') return <p role="alert">{course.error.message}</p>;
+  const c = course.value;
+  return (
+    <article className="course-page">
+      <h1>{c.title}</h1>
+      <p>{c.summary}</p>
+      <p className="meta">
+        {c.domain} · {c.language} · by {c.instructor.displayName} · {formatPrice(c.price)}
+        {c.status !== 'published' && ` · ${c.status}`}
+      </p>
+      {c.access === 'learner' && <p data-testid="enrolled">You are enrolled in this course.</p>}
+      {(c.access === 'instructor' || c.access === 'admin') && (
+        <Link to={`/teach/${c.id}`}>Edit this course</Link>
+      )}
+      {c.access === 'none' &&
+        (!session ? (
+          <button type="button" onClick={() => navigate(`/sign-in?next=/courses/${c.id}`)}>
+            Sign in to enroll
+          </button>
+        ) : c.price.kind === 'free' ? (
+          <button type="button" onClick={() => void enroll()} disabled={enrolling}>
+            {enrolling ? 'Enrolling…' : 'Enroll for free'}
+          </button>
+        ) : (
+          <p>This course is paid: buy it to enroll.</p>
+        ))}
+      {error && <p role="alert">{error}</p>}
+      {c.description && <p className="description">{c.description}</p>}
+      <h2>Outline</h2>
+      {c.modules.length === 0 && <p>No lessons yet.</p>}
+      <ol className="outline">
+        {c.modules.map((m) => (
+          <li key={m.id}>
+            <h3>{m.title}</h3>
+            <ol>
+              {m.lessons.map((l) => (
+                <li key={l.id}>
+                  {l.title}{' '}
+                  <span className="meta">
+                    ({l.kind}
+                    {l.durationSeconds ? `, ${Math.round(l.durationSeconds / 60)} min` : ''})
+                  </span>
+                </li>
+              ))}
+            </ol>
+          </li>
+        ))}
+      </ol>
+    </article>
+  );
+}
