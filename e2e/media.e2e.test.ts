@@ -16,6 +16,11 @@ import { TEST_JWT_SECRET, launchChromium, testLogger, waitFor } from '@learnlive
  * instead of the shared one from globalSetup (whose secret is generated at start).
  */
 /** What the live page exposes for tests (client/src/live/MediaSession.ts); evaluated in the page. */
+/** The page's storage, as the client's session store uses it. */
+interface Storage {
+  setItem(key: string, value: string): void;
+}
+
 interface PageGlobals {
   __media: {
     state: { peerId?: string; role?: RoomRole };
@@ -147,6 +152,63 @@ describe('live class and mentor session in the browser', () => {
     await expect
       .poll(() => teacher.evaluate(() => (globalThis as unknown as PageGlobals).__media.state.role))
       .toBe('teacher');
+  });
+
+  it('uses the real flow: a signed-in instructor gets a room token from the API and teaches', async () => {
+    const api = async (path: string, body: unknown, accessToken?: string) => {
+      const res = await fetch(new URL(path, system.url), {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/json',
+          ...(accessToken ? { authorization: `Bearer ${accessToken}` } : {}),
+        },
+        body: JSON.stringify(body),
+      });
+      expect(res.status, `${path}: ${res.status}`).toBeLessThan(300);
+      return (await res.json()) as Record<string, unknown> & { id: string };
+    };
+    const signUp = async (role: 'instructor' | 'learner', name: string) => {
+      const session = (await api('/api/auth/register', {
+        email: `${randomUUID()}@example.test`,
+        password: 'correct horse battery staple',
+        displayName: name,
+        role,
+      })) as unknown as { accessToken: string; user: { id: string; role: string; displayName: string } };
+      return {
+        accessToken: session.accessToken,
+        user: { id: session.user.id, role: session.user.role, name: session.user.displayName },
+      };
+    };
+    const instructor = await signUp('instructor', 'Ines');
+    const course = await api('/api/courses', { title: 'Live physics' }, instructor.accessToken);
+    const liveClass = await api(
+      `/api/courses/${course.id}/live-classes`,
+      { title: 'Waves', startsAt: new Date(Date.now() + 3600_000).toISOString(), durationMinutes: 60 },
+      instructor.accessToken,
+    );
+    const signedIn = async (session: unknown) => {
+      const context = await browser.newContext();
+      await context.addInitScript(
+        (value) =>
+          (globalThis as unknown as { localStorage: Storage }).localStorage.setItem(
+            'learnlive.session',
+            value,
+          ),
+        JSON.stringify(session),
+      );
+      return context.newPage();
+    };
+    const teacher = await signedIn(instructor);
+    await teacher.goto(new URL(`/live/${liveClass.id}`, system.url).href);
+    await teacher.getByTestId('status').filter({ hasText: 'Connected' }).waitFor({ timeout: 30_000 });
+    expect(await teacher.evaluate(() => (globalThis as unknown as PageGlobals).__media.state.role)).toBe(
+      'teacher',
+    );
+    // Someone not enrolled is refused by the API, and told.
+    const stranger = await signedIn(await signUp('learner', 'Stan'));
+    await stranger.goto(new URL(`/live/${liveClass.id}`, system.url).href);
+    await stranger.getByRole('alert').waitFor();
+    expect(await stranger.evaluate(() => (globalThis as unknown as PageGlobals).__media)).toBeUndefined();
   });
 
   it('connects a mentor session both ways', async () => {

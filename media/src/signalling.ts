@@ -134,6 +134,8 @@ export function attachSignalling(io: MediaServer, options: SignallingOptions): v
     session.log = session.log.child({ roomId: room.id, peerId: peer.id });
     // The room drops the peer (kick, worker death, same user joining again): forget it here.
     const forget = () => {
+      room.off('close', forget);
+      peer.off('close', forget);
       if (session.peer === peer) {
         session.room = undefined;
         session.peer = undefined;
