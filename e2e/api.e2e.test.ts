@@ -1,0 +1,97 @@
+import { randomBytes } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import type { Browser } from 'playwright-core';
+import { CourseDetailSchema, ModuleSchema, SessionResponseSchema } from '@learnlive/contracts';
+import { launchChromium } from '@learnlive/testing';
+
+const baseUrl = inject('baseUrl');
+
+async function api<T>(
+  path: string,
+  parse: (body: unknown) => T,
+  init: { token?: string; body?: unknown } = {},
+) {
+  const res = await fetch(new URL(path, baseUrl), {
+    method: 'POST',
+    headers: {
+      'content-type': 'application/json',
+      ...(init.token ? { authorization: `Bearer ${init.token}` } : {}),
+    },
+    body: init.body === undefined ? undefined : JSON.stringify(init.body),
+  });
+  const body: unknown = await res.json();
+  if (!res.ok) throw new Error(`${path}: ${res.status} ${JSON.stringify(body)}`);
+  return parse(body);
+}
+
+/** A word no other course has, so the search finds exactly ours. */
+const word = () => Array.from(randomBytes(8), (b) => String.fromCharCode(97 + (b % 26))).join('');
+
+describe('learner journey in the browser', () => {
+  let browser: Browser;
+  let title: string;
+  let keyword: string;
+
+  beforeAll(async () => {
+    // an instructor publishes a free course through the API
+    const teacher = await api('/api/auth/register', (b) => SessionResponseSchema.parse(b), {
+      body: {
+        email: `teacher-${word()}@example.org`,
+        password: 'correct horse battery',
+        displayName: 'Grace Teacher',
+        role: 'instructor',
+      },
+    });
+    keyword = word();
+    title = `Origami ${keyword} fundamentals`;
+    const course = await api('/api/courses', (b) => CourseDetailSchema.parse(b), {
+      token: teacher.accessToken,
+      body: { title, summary: 'Folding paper, step by step', domain: 'crafts' },
+    });
+    const mod = await api(`/api/courses/${course.id}/modules`, (b) => ModuleSchema.parse(b), {
+      token: teacher.accessToken,
+      body: { title: 'First folds' },
+    });
+    await api(`/api/modules/${mod.id}/lessons`, (b) => b, {
+      token: teacher.accessToken,
+      body: { title: 'The valley fold', kind: 'text', body: 'Fold towards you.' },
+    });
+    await api(`/api/courses/${course.id}/publish`, (b) => b, { token: teacher.accessToken });
+    browser = await launchChromium();
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+  });
+
+  it('signs up, finds a course by search, enrolls in it and sees it in my learning', async () => {
+    const page = await browser.newPage();
+    await page.goto(new URL('/sign-up', baseUrl).toString());
+    await page.getByLabel('Name').fill('Lin Learner');
+    await page.getByLabel('Email').fill(`learner-${word()}@example.org`);
+    await page.getByLabel('Password (at least 10 characters)').fill('a long enough password');
+    await page.getByRole('button', { name: 'Sign up' }).click();
+    await page.waitForURL(/\/courses$/);
+
+    await page.getByLabel('Search').fill(keyword);
+    await page.getByRole('button', { name: 'Search' }).click();
+    const results = page.getByRole('list', { name: 'Courses' }).getByRole('link');
+    await expect.poll(() => results.allTextContents()).toEqual([title]);
+    await results.first().click();
+
+    await expect.poll(() => page.getByRole('heading', { level: 1 }).textContent()).toBe(title);
+    await expect.poll(() => page.getByText('The valley fold').count()).toBe(1);
+    await page.getByRole('button', { name: 'Enroll for free' }).click();
+    await expect.poll(() => page.getByTestId('enrolled').isVisible()).toBe(true);
+
+    await page.getByRole('link', { name: 'My learning' }).click();
+    const mine = page.getByRole('list', { name: 'My courses' });
+    await expect.poll(() => mine.getByRole('link').allTextContents()).toEqual([title]);
+    await expect.poll(() => mine.getByText('0% complete').count()).toBe(1);
+
+    // the session survives a reload (kept by the session store)
+    await page.reload();
+    await expect.poll(() => page.getByRole('list', { name: 'My courses' }).getByRole('link').count()).toBe(1);
+    await page.close();
+  });
+});
