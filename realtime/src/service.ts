@@ -1,41 +1,133 @@
-import { createAdapter } from '@socket.io/redis-adapter';
+import './uwsBroadcastFix.js';
+import { randomUUID } from 'node:crypto';
+import { fileURLToPath } from 'node:url';
+import { createAdapter, createShardedAdapter } from '@socket.io/redis-adapter';
 import {
+  AppError,
   Ops,
   closeAll,
   counter,
   createMetrics,
   createRedis,
+  migrate,
   once,
+  openDatabase,
   opsRoutes,
   startSocketServer,
+  toAppError,
+  toErrorBody,
+  verifyAccessToken,
+  type Db,
   type Logger,
   type SocketEngine,
 } from '@learnlive/common';
-import { Server } from 'socket.io';
-import type { Redis } from 'ioredis';
+import { REALTIME_CLIENT_SCHEMAS, userRoom, type RealtimeClientEvent } from '@learnlive/contracts';
+import { Server, type ServerOptions } from 'socket.io';
+import { Redis } from 'ioredis';
+import { ChatStore } from './ChatStore.js';
 import type { RealtimeConfig } from './config.js';
+import {
+  announceLeft,
+  evictLocal,
+  handlers,
+  type RealtimeContext,
+  type RealtimeServer,
+  type RealtimeSocket,
+} from './handlers.js';
+import { memoryPresence, redisPresence } from './Presence.js';
+import { RateLimiter } from './RateLimiter.js';
+import { noCache, redisRecentCache } from './RecentCache.js';
+import { tokenExpiry } from './tokenExpiry.js';
+
+export const REALTIME_MIGRATIONS_DIR = fileURLToPath(new URL('../migrations', import.meta.url));
+
+export interface RealtimeDeps {
+  /** Shared database (the all-in-one passes its one PGlite); default: opened from the config. */
+  db?: Db;
+}
 
 export interface RealtimeService {
   readonly port: number;
   readonly engine: SocketEngine;
-  readonly adapter: 'redis' | 'in-memory';
-  readonly io: Server;
+  readonly adapter: 'redis' | 'redis-sharded' | 'in-memory';
+  readonly io: RealtimeServer;
+  /** This node's id in presence (tests and logs). */
+  readonly nodeId: string;
   close(): Promise<void>;
 }
 
+const EVENTS = new Set(Object.keys(REALTIME_CLIENT_SCHEMAS));
+const isEvent = (name: unknown): name is RealtimeClientEvent => typeof name === 'string' && EVENTS.has(name);
+/** setTimeout's largest delay; longer-lived tokens are re-armed when it fires. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
 /**
  * The realtime node: socket.io on uWebSockets.js; with REDIS_URL, the Redis adapter joins it
- * to every other node.
+ * to every other node, and presence and the recent-message cache live in Redis.
  */
-export async function startRealtime(config: RealtimeConfig, logger: Logger): Promise<RealtimeService> {
+export async function startRealtime(
+  config: RealtimeConfig,
+  logger: Logger,
+  deps: RealtimeDeps = {},
+): Promise<RealtimeService> {
   const log = logger.child({ module: 'realtime' });
+  const nodeId = randomUUID();
   const metrics = createMetrics('realtime');
   const connections = counter(metrics, 'realtime_connections_total', 'Socket connections accepted');
-  const redis: { pub: Redis; sub: Redis } | undefined = config.redisUrl
-    ? { pub: createRedis(config.redisUrl, 'realtime-pub'), sub: createRedis(config.redisUrl, 'realtime-sub') }
+  const events = counter(metrics, 'realtime_events_total', 'Client events answered', ['event', 'outcome']);
+  const ownDb = !deps.db;
+  const db = deps.db ?? (await openDatabase(config.databaseUrl));
+  // The adapter's clients queue while Redis is away (nothing published is lost on a blip); the
+  // data client fails fast instead, so a chat message never waits on the cache or presence.
+  const redis = config.redisUrl
+    ? {
+        pub: createRedis(config.redisUrl, 'realtime-pub'),
+        sub: createRedis(config.redisUrl, 'realtime-sub'),
+        data: new Redis(config.redisUrl, {
+          connectionName: 'realtime-data',
+          enableOfflineQueue: false,
+          maxRetriesPerRequest: 1,
+          commandTimeout: 2_000,
+        }),
+      }
     : undefined;
-  const ops = new Ops('realtime', redis ? { redis: () => redis.pub.ping() } : {});
+  for (const client of redis ? [redis.pub, redis.sub, redis.data] : []) {
+    client.on('error', (err: Error) => log.debug({ err: err.message }, 'redis connection error'));
+  }
+  const timers: NodeJS.Timeout[] = [];
+  const closeResources = async () => {
+    for (const t of timers) clearInterval(t);
+    redis?.pub.disconnect();
+    redis?.sub.disconnect();
+    redis?.data.disconnect();
+    if (ownDb) await db.close();
+  };
   try {
+    const applied = await migrate(db, { dir: REALTIME_MIGRATIONS_DIR, table: 'realtime_migrations' });
+    if (applied.length) log.info({ applied }, 'migrations applied');
+
+    const ops = new Ops('realtime', {
+      database: () => db.query('select 1'),
+      ...(redis ? { redis: () => redis.pub.ping() } : {}),
+    });
+    const adapterKind = redis ? (config.redisAdapter === 'sharded' ? 'redis-sharded' : 'redis') : 'in-memory';
+    const makeServer = (opts: Partial<ServerOptions>): RealtimeServer => {
+      const options: Partial<ServerOptions> = { ...opts, maxHttpBufferSize: config.limits.maxPacketBytes };
+      if (redis) {
+        options.adapter =
+          config.redisAdapter === 'sharded'
+            ? createShardedAdapter(redis.pub, redis.sub, { subscriptionMode: 'dynamic' })
+            : createAdapter(redis.pub, redis.sub);
+      } else if (config.connectionRecoveryMs > 0) {
+        // Only the in-memory (and streams) adapters keep sessions; across nodes, clients catch
+        // up by offset instead.
+        options.connectionStateRecovery = {
+          maxDisconnectionDuration: config.connectionRecoveryMs,
+          skipMiddlewares: true,
+        };
+      }
+      return new Server(options);
+    };
     const server = await startSocketServer(
       {
         service: 'realtime',
@@ -47,26 +139,223 @@ export async function startRealtime(config: RealtimeConfig, logger: Logger): Pro
         socket: { cors: { origin: config.corsOrigin } },
         logger: log,
       },
-      (opts) => new Server(redis ? { ...opts, adapter: createAdapter(redis.pub, redis.sub) } : opts),
+      makeServer,
     );
-    server.io.on('connection', () => connections.inc());
-    const adapter = redis ? 'redis' : 'in-memory';
-    log.info({ port: server.port, engine: server.engine, adapter }, 'realtime listening');
+    const io = server.io;
+
+    const pendingCounts = new Map<string, number>();
+    const expiryTimers = new Map<string, NodeJS.Timeout>();
+    const ctx: RealtimeContext = {
+      io,
+      config,
+      store: new ChatStore(db),
+      cache: redis ? redisRecentCache(redis.data, config.limits.recentCacheSize, log) : noCache,
+      presence: redis
+        ? redisPresence(redis.data, { nodeId, ttlMs: config.presence.ttlMs }, log)
+        : memoryPresence(),
+      chatLimiter: new RateLimiter(config.limits.chatRateMessages, config.limits.chatRateWindowMs),
+      typingAt: new Map(),
+      clustered: !!redis,
+      announceCount: (room, count) => pendingCounts.set(room, count),
+      armExpiry(socket) {
+        clearTimeout(expiryTimers.get(socket.id));
+        const ms = socket.data.exp * 1000 - Date.now();
+        expiryTimers.set(
+          socket.id,
+          setTimeout(
+            () => {
+              if (socket.data.exp * 1000 > Date.now()) return ctx.armExpiry(socket);
+              socket.emit('auth:expired', { reason: 'token_expired' });
+              socket.disconnect(true);
+            },
+            Math.max(0, Math.min(ms, MAX_TIMER_MS)),
+          ),
+        );
+      },
+      log,
+    };
+
+    timers.push(
+      setInterval(() => {
+        for (const [room, count] of pendingCounts) io.to(room).emit('presence:count', { room, count });
+        pendingCounts.clear();
+      }, 1_000),
+      setInterval(() => {
+        ctx.presence.heartbeat().then(
+          (gone) => {
+            for (const g of gone) for (const userId of g.userIds) announceLeft(ctx, g.room, userId, g.count);
+          },
+          (err: unknown) => log.warn({ err: String(err) }, 'presence heartbeat failed'),
+        );
+        // Typing throttle entries are only useful for one throttle period.
+        const stale = Date.now() - config.limits.typingThrottleMs;
+        for (const [key, at] of ctx.typingAt) if (at < stale) ctx.typingAt.delete(key);
+      }, config.presence.heartbeatMs),
+    );
+    void ctx.presence.heartbeat().catch(() => {});
+
+    // Broadcasts published while this node's subscription was down are lost to its clients:
+    // once it is back, tell each local room its last offset so clients behind catch up.
+    let subscriberLost = false;
+    redis?.sub.on('end', () => (subscriberLost = true));
+    redis?.sub.on('close', () => (subscriberLost = true));
+    redis?.sub.on('ready', () => {
+      if (!subscriberLost) return;
+      subscriberLost = false;
+      setTimeout(() => void syncLocalRooms(), config.resyncDelayMs).unref();
+    });
+    const syncLocalRooms = async () => {
+      for (const room of io.of('/').adapter.rooms.keys()) {
+        if (!/^(course|live|mentor|dm):/.test(room)) continue;
+        try {
+          const { lastOffset } = await ctx.store.roomState(room);
+          io.local.to(room).emit('room:sync', { room, lastOffset });
+        } catch (err) {
+          log.warn({ err: String(err), room }, 'room sync failed');
+        }
+      }
+    };
+
+    io.on('moderation:evict', ({ room, userId, reason }) => {
+      evictLocal(ctx, room, userId, reason).catch((err: unknown) =>
+        log.error({ err, room, userId }, 'eviction failed'),
+      );
+    });
+
+    io.use((socket, next) => {
+      const token: unknown = socket.handshake.auth?.token;
+      try {
+        if (typeof token !== 'string' || token.length > 4096)
+          throw new AppError('unauthenticated', 'an access token is required (auth: { token })');
+        const claims = verifyAccessToken(token, config.jwtSecret);
+        socket.data = {
+          userId: claims.sub,
+          name: claims.name,
+          role: claims.role,
+          exp: tokenExpiry(token),
+          rooms: {},
+        };
+        next();
+      } catch (err) {
+        const appError = toAppError(err);
+        next(Object.assign(new Error(appError.message), { data: toErrorBody(appError) }));
+      }
+    });
+
+    const eventLimiter = new RateLimiter(config.limits.socketEventsPerSecond * 2, 2_000);
+
+    io.on('connection', (socket: RealtimeSocket) => {
+      connections.inc();
+      const slog = log.child({ socketId: socket.id, userId: socket.data.userId });
+      if (socket.recovered) {
+        // socket.io 4.8 on uWebSockets.js: a recovered socket no longer receives room broadcasts
+        // until it joins its rooms again (socket.io issue 4810; BUILD-NOTES).
+        void socket.join([...socket.rooms]);
+        for (const room of Object.keys(socket.data.rooms)) {
+          void ctx.presence.add(room, socket.id, { userId: socket.data.userId, name: socket.data.name });
+        }
+      }
+      void socket.join(userRoom(socket.data.userId));
+      ctx.armExpiry(socket);
+
+      // Before any handler: floods and unknown events are answered here, never reach a handler.
+      socket.use(([event, ...args], next) => {
+        const ack = args[args.length - 1];
+        const reply = (code: 'rate_limited' | 'bad_request', message: string) => {
+          events.inc({ event: 'invalid', outcome: code });
+          if (typeof ack === 'function')
+            (ack as (r: unknown) => void)({ ok: false, error: { code, message } });
+        };
+        if (!eventLimiter.take(socket.id)) return reply('rate_limited', 'too many events; slow down');
+        if (!isEvent(event)) return reply('bad_request', `unknown event ${String(event).slice(0, 64)}`);
+        next();
+      });
+
+      for (const event of Object.keys(handlers) as RealtimeClientEvent[]) {
+        socket.on(event, (...args: unknown[]) => {
+          // The ack is always last: `emit(event, ack)` without a payload is a malformed call.
+          const ack = args.at(-1);
+          const payload = args.length > 1 ? args[0] : undefined;
+          if (typeof ack !== 'function') {
+            // Without an ack we cannot answer; doing the work silently would hide errors.
+            events.inc({ event, outcome: 'no_ack' });
+            return;
+          }
+          const reply = ack as (r: unknown) => void;
+          const parsed = REALTIME_CLIENT_SCHEMAS[event].safeParse(payload);
+          if (!parsed.success) {
+            const tooBig = parsed.error.issues.some((i) => i.code === 'too_big' && i.path[0] === 'text');
+            const code = tooBig ? 'payload_too_large' : 'validation_failed';
+            events.inc({ event, outcome: code });
+            reply({
+              ok: false,
+              error: {
+                code,
+                message: parsed.error.issues
+                  .map((i) => `${i.path.join('.') || 'payload'}: ${i.message}`)
+                  .join('; '),
+              },
+            });
+            return;
+          }
+          const handler = handlers[event] as (
+            c: RealtimeContext,
+            s: RealtimeSocket,
+            i: unknown,
+          ) => Promise<unknown>;
+          handler(ctx, socket, parsed.data).then(
+            (data) => {
+              events.inc({ event, outcome: 'ok' });
+              reply({ ok: true, data });
+            },
+            (err: unknown) => {
+              const appError = toAppError(err);
+              if (appError.code === 'internal') slog.error({ err, event }, 'handler failed');
+              events.inc({ event, outcome: appError.code });
+              reply({ ok: false, error: toErrorBody(appError) });
+            },
+          );
+        });
+      }
+
+      socket.on('disconnect', () => {
+        clearTimeout(expiryTimers.get(socket.id));
+        expiryTimers.delete(socket.id);
+        eventLimiter.forget(socket.id);
+        for (const room of Object.keys(socket.data.rooms)) {
+          // Keep socket.data.rooms for connection-state recovery: leaveRoom would clear it.
+          ctx.presence.remove(room, socket.id, socket.data.userId).then(
+            (change) => change.changed && announceLeft(ctx, room, socket.data.userId, change.count),
+            (err: unknown) => slog.debug({ err: String(err) }, 'presence removal failed'),
+          );
+        }
+      });
+    });
+
+    log.info(
+      { port: server.port, engine: server.engine, adapter: adapterKind, nodeId },
+      'realtime listening',
+    );
     return {
       port: server.port,
       engine: server.engine,
-      adapter,
-      io: server.io,
+      adapter: adapterKind,
+      io,
+      nodeId,
       close: once(() =>
         closeAll(log, [
+          ['timers', () => timers.forEach((t) => clearInterval(t))],
+          ['expiry', () => expiryTimers.forEach((t) => clearTimeout(t))],
           ['sockets', () => server.close()],
-          ['redis', () => redis && Promise.all([redis.pub.quit(), redis.sub.quit()])],
+          ['presence', () => ctx.presence.close()],
+          // disconnect, not quit: quit waits for a Redis that may be gone.
+          ['redis', () => redis && [redis.pub, redis.sub, redis.data].forEach((r) => r.disconnect())],
+          ['database', () => (ownDb ? db.close() : undefined)],
         ]),
       ),
     };
   } catch (err) {
-    redis?.pub.disconnect();
-    redis?.sub.disconnect();
+    await closeResources();
     throw err;
   }
 }

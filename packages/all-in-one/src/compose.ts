@@ -61,6 +61,7 @@ export async function startSystem(config: AllInOneConfig, logger: Logger): Promi
     const realtime = await startRealtime(
       loadRealtimeConfig({ ...base, REALTIME_PORT: String(config.ports.realtime) }),
       logger,
+      { db },
     );
     closers.push(['realtime', realtime.close]);
     const media = await startMedia(

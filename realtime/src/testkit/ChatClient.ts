@@ -1,0 +1,178 @@
+import { io, type Socket } from 'socket.io-client';
+import type {
+  Ack,
+  ChatMessage,
+  JoinReply,
+  RealtimeClientEvent,
+  RealtimeClientToServer,
+  RealtimePayload,
+  RealtimeReplies,
+  RealtimeServerToClient,
+} from '@learnlive/contracts';
+
+export type RealtimeClientSocket = Socket<RealtimeServerToClient, RealtimeClientToServer>;
+
+/** Sends one event and waits for its ack (rejects only on timeout). */
+export function request<K extends RealtimeClientEvent>(
+  socket: RealtimeClientSocket,
+  event: K,
+  payload: RealtimePayload<K>,
+  timeoutMs = 5_000,
+): Promise<Ack<RealtimeReplies[K]>> {
+  const emit = socket.timeout(timeoutMs).emitWithAck as unknown as (
+    event: string,
+    payload: unknown,
+  ) => Promise<Ack<RealtimeReplies[K]>>;
+  return emit.call(socket.timeout(timeoutMs), event, payload);
+}
+
+export function connectSocket(
+  url: string,
+  token: string,
+  options: { reconnection?: boolean } = {},
+): RealtimeClientSocket {
+  return io(url, {
+    transports: ['websocket'],
+    auth: { token },
+    reconnection: options.reconnection ?? false,
+    forceNew: true,
+  }) as RealtimeClientSocket;
+}
+
+export function connected(socket: RealtimeClientSocket, timeoutMs = 5_000): Promise<void> {
+  if (socket.connected) return Promise.resolve();
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error('connect timeout')), timeoutMs);
+    socket.once('connect', () => (clearTimeout(timer), resolve()));
+    socket.once('connect_error', (err) => (clearTimeout(timer), reject(err)));
+  });
+}
+
+/**
+ * A chat client as the browser's is: keeps one timeline per room ordered by offset, drops
+ * duplicates, fills gaps from history, and after losing its node reconnects to the next URL
+ * and rejoins each room from its last offset. Counts what arrived twice so tests can see it.
+ */
+export class ChatClient {
+  socket: RealtimeClientSocket;
+  readonly timeline = new Map<string, ChatMessage[]>();
+  /** Live messages that arrived with an offset the client already had (dropped). */
+  duplicatesDropped = 0;
+  reconnects = 0;
+  private readonly roomTokens = new Map<string, string>();
+  private next = 0;
+  private closed = false;
+  private filling = new Map<string, Promise<void>>();
+  readonly events: Array<{ event: string; payload: unknown }> = [];
+
+  constructor(
+    private readonly urls: string[],
+    private readonly token: () => string,
+  ) {
+    this.socket = this.open();
+  }
+
+  get url(): string {
+    return this.urls[(this.next - 1 + this.urls.length) % this.urls.length]!;
+  }
+
+  private open(): RealtimeClientSocket {
+    const url = this.urls[this.next % this.urls.length]!;
+    this.next++;
+    const socket = connectSocket(url, this.token());
+    socket.on('chat:message', (m) => void this.receive(m));
+    socket.on('room:sync', ({ room, lastOffset }) => {
+      if (lastOffset > this.lastOffset(room)) void this.fill(room);
+    });
+    socket.onAny((event: string, payload: unknown) => this.events.push({ event, payload }));
+    socket.on('disconnect', (reason) => {
+      if (this.closed || reason === 'io client disconnect') return;
+      void this.failover();
+    });
+    return socket;
+  }
+
+  /** Another node, then every room again from the last offset held. */
+  private async failover(): Promise<void> {
+    for (let attempt = 0; attempt < 20 && !this.closed; attempt++) {
+      this.socket.removeAllListeners();
+      this.socket.close();
+      this.socket = this.open();
+      try {
+        await connected(this.socket, 3_000);
+        this.reconnects++;
+        for (const [room, token] of this.roomTokens) await this.join(token, room);
+        return;
+      } catch {
+        await new Promise((r) => setTimeout(r, 200));
+      }
+    }
+  }
+
+  lastOffset(room: string): number {
+    return this.timeline.get(room)?.at(-1)?.offset ?? 0;
+  }
+
+  async join(roomToken: string, room?: string): Promise<Ack<JoinReply>> {
+    await connected(this.socket);
+    const since = room ? this.lastOffset(room) : undefined;
+    const reply = await request(this.socket, 'room:join', {
+      token: roomToken,
+      ...(since !== undefined ? { since } : {}),
+    });
+    if (reply.ok) {
+      this.roomTokens.set(reply.data.room, roomToken);
+      if (!this.timeline.has(reply.data.room)) this.timeline.set(reply.data.room, []);
+      for (const m of reply.data.missed) this.append(m);
+      if (reply.data.truncated) await this.fill(reply.data.room);
+    }
+    return reply;
+  }
+
+  private append(m: ChatMessage): boolean {
+    const list = this.timeline.get(m.room) ?? [];
+    this.timeline.set(m.room, list);
+    const last = list.at(-1)?.offset ?? 0;
+    if (m.offset <= last) {
+      this.duplicatesDropped++;
+      return true;
+    }
+    if (m.offset !== last + 1) return false;
+    list.push(m);
+    return true;
+  }
+
+  private async receive(m: ChatMessage): Promise<void> {
+    if (!this.append(m)) await this.fill(m.room);
+  }
+
+  /** A gap: fetch everything after the last offset held (one fill per room at a time). */
+  private fill(room: string): Promise<void> {
+    const running = this.filling.get(room);
+    if (running) return running.then(() => this.fill(room));
+    const job = (async () => {
+      for (;;) {
+        const page = await request(this.socket, 'chat:history', {
+          room,
+          after: this.lastOffset(room),
+          limit: 100,
+        });
+        if (!page.ok) return;
+        for (const m of page.data.messages) this.append(m);
+        if (!page.data.hasMore) return;
+      }
+    })().finally(() => this.filling.delete(room));
+    this.filling.set(room, job);
+    return job;
+  }
+
+  offsets(room: string): number[] {
+    return (this.timeline.get(room) ?? []).map((m) => m.offset);
+  }
+
+  close(): void {
+    this.closed = true;
+    this.socket.removeAllListeners();
+    this.socket.close();
+  }
+}

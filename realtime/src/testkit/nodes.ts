@@ -1,0 +1,89 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { signToken } from '@learnlive/common';
+import type { RoomRole, UserRole } from '@learnlive/contracts';
+import { freePort, TEST_JWT_SECRET, testLogger, waitFor } from '@learnlive/testing';
+import { loadRealtimeConfig } from '../config.js';
+import { startRealtime, type RealtimeService } from '../service.js';
+
+const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
+
+export const accessToken = (sub: string, options: { role?: UserRole; name?: string; ttl?: number } = {}) =>
+  signToken(
+    { typ: 'access', sub, role: options.role ?? 'learner', name: options.name ?? sub },
+    TEST_JWT_SECRET,
+    options.ttl ?? 3600,
+  );
+
+export const roomToken = (sub: string, room: string, role: RoomRole = 'member', ttl = 3600) =>
+  signToken(
+    {
+      typ: 'room',
+      sub,
+      name: sub,
+      room,
+      kind: room.split(':')[0] as 'course' | 'live' | 'mentor' | 'dm',
+      role,
+    },
+    TEST_JWT_SECRET,
+    ttl,
+  );
+
+export function nodeEnv(
+  databaseUrl: string,
+  redisUrl: string | undefined,
+  extra: Record<string, string> = {},
+) {
+  return {
+    REALTIME_PORT: '0',
+    REALTIME_HOST: '127.0.0.1',
+    DATABASE_URL: databaseUrl,
+    ...(redisUrl ? { REDIS_URL: redisUrl } : {}),
+    JWT_SECRET: TEST_JWT_SECRET,
+    LOG_LEVEL: 'silent',
+    ...extra,
+  };
+}
+
+export function startNode(env: Record<string, string>): Promise<RealtimeService> {
+  return startRealtime(loadRealtimeConfig(env), testLogger('realtime'));
+}
+
+/** A node in its own process, so a test can SIGKILL it (a crash, not a shutdown). */
+export interface ProcessNode {
+  readonly url: string;
+  readonly port: number;
+  kill(): Promise<void>;
+}
+
+export async function startProcessNode(env: Record<string, string>): Promise<ProcessNode> {
+  const port = await freePort();
+  let output = '';
+  const child: ChildProcess = spawn(
+    process.execPath,
+    ['--conditions=source', '--import', 'tsx', 'realtime/src/main.ts'],
+    {
+      cwd: ROOT,
+      // eslint-disable-next-line no-restricted-properties -- the child inherits PATH, HOME and the like
+      env: { ...process.env, ...env, REALTIME_PORT: String(port), LOG_LEVEL: 'info' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
+  child.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  await waitFor(() => output.includes('realtime listening') || child.exitCode !== null, {
+    timeoutMs: 30_000,
+    what: 'realtime child process',
+  });
+  if (child.exitCode !== null) throw new Error(`realtime node exited: ${output}`);
+  return {
+    url: `http://127.0.0.1:${port}`,
+    port,
+    kill: () =>
+      new Promise<void>((resolve) => {
+        if (child.exitCode !== null) return resolve();
+        child.once('exit', () => resolve());
+        child.kill('SIGKILL');
+      }),
+  };
+}
