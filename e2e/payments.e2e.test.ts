@@ -86,7 +86,7 @@ describe('payments and scheduling in the browser', () => {
     return page;
   }
 
-  it('buys a course through the Checkout page and lands on a confirmed success page', async () => {
+  it('buys a course from its page through Checkout and lands on a confirmed success page', async () => {
     const instructor = await user('instructor', 'Ines');
     const learner = await user('learner', 'Leo');
     const { rows } = await database.db.query<{ id: string }>(
@@ -97,7 +97,7 @@ describe('payments and scheduling in the browser', () => {
     );
     const courseId = rows[0]!.id;
     const page = await pageAs(learner);
-    await page.goto(`${baseUrl}/checkout/${courseId}`);
+    await page.goto(`${baseUrl}/courses/${courseId}`);
     await page.getByRole('heading', { name: 'Rust for teachers' }).waitFor();
     await page.getByTestId('buy-course').click();
     await page.waitForURL(`${fake.url}/checkout/**`);

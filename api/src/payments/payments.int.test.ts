@@ -101,6 +101,43 @@ describe.each(DATABASE_ADAPTERS)('payments on %s', (_name, create) => {
     expect(await h.enrollment(learner.id, courseId)).toBe('active');
   });
 
+  it('processes an event once when the same delivery arrives several times at once, and a concurrent refund still wins', async () => {
+    const learner = await h.user();
+    const courseId = await h.course(instructor.id, { pricing: 'one_time', amount: 1500 });
+    const session = await checkout(learner, courseId);
+    const [completed] = h.stripe.pay(session.sessionId);
+    const intent = h.stripe.sessions.get(session.sessionId)!.payment_intent!;
+    const refunded = h.stripe.chargeRefunded(intent, 1500, 1500);
+    const answers = await Promise.all([
+      ...Array.from({ length: 4 }, () => h.stripe.deliver(completed!)),
+      h.stripe.deliver(refunded),
+    ]);
+    expect(answers.map((a) => a.status)).toEqual([200, 200, 200, 200, 200]);
+    const processed = answers.slice(0, 4).filter((a) => JSON.parse(a.body).processed === true);
+    expect(processed).toHaveLength(1);
+    const mine = await h.call('GET', '/api/payments/me', { token: learner.token });
+    expect(mine.body.items).toEqual([expect.objectContaining({ status: 'refunded', refundedAmount: 1500 })]);
+    expect(await h.enrollment(learner.id, courseId)).not.toBe('active');
+  });
+
+  it('records unhandled event types and marks expired sessions failed', async () => {
+    const unknown = h.stripe.event('customer.created', { id: 'cus_test_x', object: 'customer' });
+    const res = await h.stripe.deliver(unknown);
+    expect(res.status).toBe(200);
+    expect(await count('stripe_events where id = $1', [unknown.id])).toBe(1);
+
+    const learner = await h.user();
+    const courseId = await h.course(instructor.id);
+    const session = await checkout(learner, courseId);
+    const stored = h.stripe.sessions.get(session.sessionId)!;
+    const expired = h.stripe.event('checkout.session.expired', { ...stored, status: 'expired' });
+    expect((await h.stripe.deliver(expired)).status).toBe(200);
+    const status = await h.call('GET', `/api/payments/checkout/${session.sessionId}`, { token: learner.token });
+    expect(status.body.status).toBe('failed');
+    // the learner can start over
+    expect((await h.call('POST', '/api/payments/checkout', { token: learner.token, body: { courseId } })).status).toBe(201);
+  });
+
   it('answers 409 to buying an owned course, and keeps a second paid session as a duplicate', async () => {
     const learner = await h.user();
     const courseId = await h.course(instructor.id);

@@ -5,6 +5,8 @@ import { apiFetch } from '../lib/api.js';
 import { useSession } from '../lib/session.js';
 import { useAsync } from '../lib/useAsync.js';
 import { formatPrice } from './auth.js';
+import { BuyButton } from './payments/BuyButton.js';
+import { CourseLiveClasses } from './scheduling/CourseLiveClasses.js';
 
 /** A course's page: outline, price, and enrollment for free courses. */
 export function CoursePage() {
@@ -57,10 +59,13 @@ export function CoursePage() {
             {enrolling ? 'Enrolling…' : 'Enroll for free'}
           </button>
         ) : (
-          <p>This course is paid: buy it to enroll.</p>
+          <BuyButton courseId={c.id} price={c.price} />
         ))}
       {error && <p role="alert">{error}</p>}
       {c.description && <p className="description">{c.description}</p>}
+      {c.access !== 'none' && (
+        <CourseLiveClasses courseId={c.id} canSchedule={c.access === 'instructor' || c.access === 'admin'} />
+      )}
       <h2>Outline</h2>
       {c.modules.length === 0 && <p>No lessons yet.</p>}
       <ol className="outline">

@@ -5,6 +5,14 @@ import { CoursePage } from './CoursePage.js';
 import { MyLearning } from './MyLearning.js';
 import { SignUp } from './SignUp.js';
 import { Teach } from './Teach.js';
+import { AdminPayments } from './payments/AdminPayments.js';
+import { BuyCoursePage } from './payments/BuyCoursePage.js';
+import { MyPayments } from './payments/MyPayments.js';
+import { PaymentSuccess } from './payments/PaymentSuccess.js';
+import { BookMentor, MentorList } from './scheduling/BookMentor.js';
+import { LiveClassScheduler } from './scheduling/LiveClassScheduler.js';
+import { MentorAvailability } from './scheduling/MentorAvailability.js';
+import { UpcomingSessions } from './scheduling/UpcomingSessions.js';
 import './account.css';
 
 /** This area's pages, mounted under the layout by ../routes.tsx. */
@@ -15,6 +23,16 @@ export const routes: RouteObject[] = [
   { path: '/learning', element: <MyLearning /> },
   { path: '/teach', element: <Teach /> },
   { path: '/teach/:id', element: <CourseEditor /> },
+  // payments and scheduling
+  { path: '/checkout/:courseId', element: <BuyCoursePage /> },
+  { path: '/payments/success', element: <PaymentSuccess /> },
+  { path: '/account/payments', element: <MyPayments /> },
+  { path: '/admin/payments', element: <AdminPayments /> },
+  { path: '/teach/courses/:courseId/live-classes', element: <LiveClassScheduler /> },
+  { path: '/mentoring/availability', element: <MentorAvailability /> },
+  { path: '/mentoring', element: <MentorList /> },
+  { path: '/mentoring/:mentorId', element: <BookMentor /> },
+  { path: '/sessions', element: <UpcomingSessions /> },
 ];
 
 /** Links this area adds to the top navigation. */
@@ -22,5 +40,7 @@ export const navLinks: Array<{ to: string; label: string }> = [
   { to: '/courses', label: 'Catalog' },
   { to: '/learning', label: 'My learning' },
   { to: '/teach', label: 'Teach' },
+  { to: '/sessions', label: 'Sessions' },
+  { to: '/mentoring', label: 'Mentors' },
   { to: '/sign-up', label: 'Sign up' },
 ];

@@ -1,19 +1,13 @@
 import { Link, useParams } from 'react-router-dom';
 import { CourseSummarySchema } from '@learnlive/contracts';
 import { apiFetch } from '../../lib/api.js';
-import { getSession } from '../../lib/session.js';
 import { useAsync } from '../../lib/useAsync.js';
 import { BuyButton } from './BuyButton.js';
 
 /** `/checkout/:courseId`: the course's price and its Buy/Subscribe button (linked from course pages). */
 export function BuyCoursePage() {
   const { courseId = '' } = useParams();
-  const course = useAsync(() => {
-    const session = getSession();
-    return apiFetch(`/api/courses/${courseId}`, CourseSummarySchema, {
-      headers: session ? { authorization: `Bearer ${session.accessToken}` } : {},
-    });
-  }, [courseId]);
+  const course = useAsync(() => apiFetch(`/api/courses/${courseId}`, CourseSummarySchema), [courseId]);
   if (course.status === 'loading') return <p>Loading the course…</p>;
   if (course.status === 'error') return <p role="alert">{course.error.message}</p>;
   const c = course.value;

@@ -2,18 +2,18 @@ import type { z } from 'zod';
 import { ApiError, apiFetch } from '../../lib/api.js';
 import { getSession } from '../../lib/session.js';
 
-/** An API call as the signed-in person (payments and scheduling pages all need one). */
+/**
+ * An API call as the signed-in person (payments and scheduling pages all need one). apiFetch
+ * adds the access token and refreshes it once when expired; this only refuses early when
+ * nobody is signed in.
+ */
 export function authedFetch<S extends z.ZodType>(
   path: string,
   schema: S,
   init: RequestInit = {},
 ): Promise<z.infer<S>> {
-  const session = getSession();
-  if (!session) return Promise.reject(new ApiError(401, 'unauthenticated', 'Sign in first.'));
-  return apiFetch(path, schema, {
-    ...init,
-    headers: { ...init.headers, authorization: `Bearer ${session.accessToken}` },
-  });
+  if (!getSession()) return Promise.reject(new ApiError(401, 'unauthenticated', 'Sign in first.'));
+  return apiFetch(path, schema, init);
 }
 
 /** A JSON body for a write. */

@@ -1,6 +1,7 @@
 import { useState } from 'react';
 import { Link, useNavigate, useParams } from 'react-router-dom';
 import { BookingSchema, MentorListSchema, SlotListSchema } from '@learnlive/contracts';
+import { useSession } from '../../lib/session.js';
 import { useAsync } from '../../lib/useAsync.js';
 import { authedFetch, jsonInit } from '../payments/request.js';
 import { showLocal, viewerZone } from './time.js';
@@ -8,9 +9,15 @@ import { showLocal, viewerZone } from './time.js';
 /** `/mentoring`: mentors with open slots. */
 export function MentorList() {
   const mentors = useAsync(() => authedFetch('/api/mentors', MentorListSchema), []);
+  const session = useSession();
   return (
     <section className="card">
       <h1>Book a mentor</h1>
+      {(session?.user.role === 'mentor' || session?.user.role === 'admin') && (
+        <p>
+          <Link to="/mentoring/availability">Publish your availability</Link>
+        </p>
+      )}
       {mentors.status === 'loading' && <p>Loading…</p>}
       {mentors.status === 'error' && <p role="alert">{mentors.error.message}</p>}
       {mentors.status === 'done' && mentors.value.items.length === 0 && (
