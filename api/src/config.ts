@@ -46,6 +46,16 @@ export const apiEnvSchema = z.object({
   STRIPE_WEBHOOK_TOLERANCE: env.int(300, 1, 3600),
   /** Bookings cannot be canceled or moved less than this many hours before they start. */
   BOOKING_CHANGE_MIN_HOURS: env.int(24, 0, 24 * 30),
+  /** Largest lesson video upload, bytes. @default 5 GiB */
+  LESSON_UPLOAD_MAX_BYTES: env.int(5 * 1024 ** 3, 1024),
+  /** Accepted upload media types (comma-separated); ffprobe decides the rest. */
+  LESSON_UPLOAD_TYPES: z
+    .string()
+    .default('video/mp4,video/quicktime,video/webm,video/x-matroska,video/x-msvideo,video/mpeg,video/ogg'),
+  /** Where resumable uploads are assembled before they go to object storage. */
+  LESSON_UPLOAD_DIR: z.string().default('./data/uploads'),
+  /** Lifetime of signed playback URLs, seconds (the player renews them while playing). */
+  PLAYBACK_URL_TTL: env.int(600, 10, 24 * 3600),
   ...storageEnvShape,
 });
 
@@ -87,6 +97,14 @@ export function loadApiConfig(source: Env = process.env) {
       webhookToleranceSeconds: e.STRIPE_WEBHOOK_TOLERANCE,
     }),
     scheduling: Object.freeze({ bookingChangeMinMs: e.BOOKING_CHANGE_MIN_HOURS * 3600_000 }),
+    lessons: Object.freeze({
+      uploadMaxBytes: e.LESSON_UPLOAD_MAX_BYTES,
+      uploadTypes: e.LESSON_UPLOAD_TYPES.split(',')
+        .map((t) => t.trim().toLowerCase())
+        .filter(Boolean),
+      uploadDir: e.LESSON_UPLOAD_DIR,
+      playbackTtlSeconds: e.PLAYBACK_URL_TTL,
+    }),
     storage: storageConfigFrom(e),
   });
 }

@@ -6,6 +6,7 @@ import { courseRoutes } from './courses/routes.js';
 import { enrollmentRoutes } from './courses/enrollmentRoutes.js';
 import { progressRoutes } from './progress/routes.js';
 import { paymentRoutes } from './payments/routes.js';
+import { videoRoutes } from './video/routes.js';
 import { schedulingRoutes } from './scheduling/routes.js';
 
 /** A feature's routes: registers them on the app. */
@@ -20,4 +21,5 @@ export const routeModules: RouteModule[] = [
   progressRoutes,
   paymentRoutes,
   schedulingRoutes,
+  videoRoutes,
 ];

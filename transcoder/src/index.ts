@@ -1,2 +1,3 @@
 export { transcoderEnvSchema, loadTranscoderConfig, type TranscoderConfig } from './config.js';
 export { startTranscoder, type TranscoderService, type TranscoderDeps } from './service.js';
+export { generateSource, type SourceSpec } from './generateSource.js';

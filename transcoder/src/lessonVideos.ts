@@ -71,21 +71,29 @@ export class LessonVideoStore {
       hasStoryboard: boolean;
     },
   ): Promise<boolean> {
-    const res = await this.db.query(
-      `update lesson_videos set status = 'ready', hls_prefix = $3, duration_seconds = $4,
-         renditions = $5::jsonb, has_poster = $6, has_storyboard = $7, stage = null, percent = 100,
-         failure_reason = null, updated_at = now()
-       where lesson_id = $1 and version = $2`,
-      [
+    return this.db.transaction(async (tx) => {
+      const res = await tx.query(
+        `update lesson_videos set status = 'ready', hls_prefix = $3, duration_seconds = $4,
+           renditions = $5::jsonb, has_poster = $6, has_storyboard = $7, stage = null, percent = 100,
+           failure_reason = null, updated_at = now()
+         where lesson_id = $1 and version = $2`,
+        [
+          lessonId,
+          version,
+          published.prefix,
+          published.durationSeconds,
+          JSON.stringify(published.renditions),
+          published.hasPoster,
+          published.hasStoryboard,
+        ],
+      );
+      if (res.rowCount === 0) return false;
+      // Progress percentages and completion (95% of unique seconds) need the real length.
+      await tx.query('update lessons set duration_seconds = $2, updated_at = now() where id = $1', [
         lessonId,
-        version,
-        published.prefix,
-        published.durationSeconds,
-        JSON.stringify(published.renditions),
-        published.hasPoster,
-        published.hasStoryboard,
-      ],
-    );
-    return res.rowCount > 0;
+        Math.round(published.durationSeconds),
+      ]);
+      return true;
+    });
   }
 }

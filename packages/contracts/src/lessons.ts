@@ -51,6 +51,8 @@ export const LESSON_PROGRESS_EVENT = 'lesson:progress';
 /** What the player needs: every URL is signed and short-lived. */
 export const PlaybackSchema = z.object({
   lessonId: z.string(),
+  /** For the course's progress (resume position). */
+  courseId: z.string(),
   /** Master playlist; the playlists and segments it names carry the same signature. */
   masterUrl: z.string(),
   posterUrl: z.string().nullable(),

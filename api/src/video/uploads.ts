@@ -1,0 +1,148 @@
+import { createReadStream } from 'node:fs';
+import { mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import {
+  DeleteObjectsCommand,
+  ListObjectsV2Command,
+  PutObjectCommand,
+  type S3Client,
+} from '@aws-sdk/client-s3';
+import { FileStore } from '@tus/file-store';
+import { Server as TusServer, type Upload } from '@tus/server';
+import type { Logger } from '@learnlive/common';
+import type { AuthUser } from '../auth/middleware.js';
+import type { ApiContext } from '../context.js';
+import { courseAccess } from '../entitlements.js';
+import { courseOfLesson, loadVideo, transcodeJobId } from './lessonVideoRows.js';
+
+export const UPLOADS_PATH = '/api/uploads';
+
+/** An upload answered with this status and a one-line reason (tus-js-client shows the body). */
+function refuse(status: number, body: string): never {
+  throw { status_code: status, body };
+}
+
+const VIDEO_EXTENSIONS = /\.(mp4|m4v|mov|webm|mkv|avi|mpe?g|ogv)$/i;
+
+/** Whether a declared type (or, when the browser declares none, the file name) may be uploaded. */
+export function acceptedType(
+  allowed: readonly string[],
+  type: string | undefined,
+  filename: string | undefined,
+) {
+  if (type) return allowed.includes(type.toLowerCase());
+  return VIDEO_EXTENSIONS.test(filename ?? '');
+}
+
+/**
+ * Resumable uploads (tus 1.0) of lesson videos: assembled on the API's disk (resume after a
+ * dropped connection or a reload: tus-js-client asks the offset with HEAD and continues), then
+ * copied to object storage as the original, recorded as a new version of the lesson's video
+ * and queued for transcoding. Only the course's instructor (or an admin) may upload; only the
+ * person who created an upload may continue it.
+ */
+export function createUploadServer(ctx: ApiContext, callers: WeakMap<Request, AuthUser>, log: Logger) {
+  const { db, s3, queue, config } = ctx;
+  const directory = config.lessons.uploadDir;
+  const store = new FileStore({ directory });
+  const bucket = config.storage.bucket;
+  const callerOf = (req: Request): AuthUser => callers.get(req) ?? refuse(401, 'sign in first');
+
+  const server = new TusServer({
+    path: UPLOADS_PATH,
+    datastore: store,
+    relativeLocation: true,
+    maxSize: config.lessons.uploadMaxBytes,
+    // The upload's owner is recorded at creation; every later request must come from them.
+    onIncomingRequest: async (req, uploadId) => {
+      const caller = callerOf(req as unknown as Request);
+      if (req.method === 'POST' || !uploadId) return;
+      const upload = await store.getUpload(uploadId).catch(() => undefined);
+      if (upload && upload.metadata?.userId !== caller.id && caller.role !== 'admin') {
+        refuse(403, 'this upload belongs to someone else');
+      }
+    },
+    onUploadCreate: async (req, upload) => {
+      const caller = callerOf(req as unknown as Request);
+      const meta = upload.metadata ?? {};
+      const lessonId = meta.lessonId ?? '';
+      if (!/^[0-9a-f-]{36}$/i.test(lessonId)) refuse(400, 'metadata lessonId is required');
+      const courseId = await courseOfLesson(db, lessonId).catch(() => refuse(404, 'no such lesson'));
+      const access = await courseAccess(db, caller, courseId);
+      if (access !== 'instructor' && access !== 'admin')
+        refuse(403, 'only the course’s instructor may upload');
+      if (!acceptedType(config.lessons.uploadTypes, meta.filetype ?? undefined, meta.filename ?? undefined)) {
+        refuse(415, `files of type ${meta.filetype || 'unknown'} are not accepted; upload a video`);
+      }
+      if (upload.size !== undefined && upload.size > config.lessons.uploadMaxBytes) {
+        refuse(413, `the file is larger than ${config.lessons.uploadMaxBytes} bytes`);
+      }
+      if (upload.size === 0) refuse(400, 'the file is empty');
+      return { metadata: { ...meta, userId: caller.id } };
+    },
+    onUploadFinish: async (_req, upload) => {
+      await promote(upload);
+      return {};
+    },
+  });
+
+  /** The finished upload becomes the lesson's original and a transcode job. */
+  async function promote(upload: Upload): Promise<void> {
+    const lessonId = upload.metadata!.lessonId!;
+    const userId = upload.metadata!.userId!;
+    const version = upload.id;
+    const sourceKey = `lessons/${lessonId}/original/${version}`;
+    const file = join(directory, upload.id);
+    await s3.send(
+      new PutObjectCommand({
+        Bucket: bucket,
+        Key: sourceKey,
+        Body: createReadStream(file),
+        ContentLength: upload.size ?? upload.offset,
+        ContentType: upload.metadata?.filetype ?? 'application/octet-stream',
+        Metadata: { filename: encodeURIComponent(upload.metadata?.filename ?? '') },
+      }),
+    );
+    const previous = await loadVideo(db, lessonId);
+    await db.query(
+      `insert into lesson_videos (lesson_id, instructor_id, status, version, source_key, source_bytes)
+       values ($1, $2, 'queued', $3, $4, $5)
+       on conflict (lesson_id) do update set instructor_id = excluded.instructor_id, status = 'queued',
+         version = excluded.version, source_key = excluded.source_key, source_bytes = excluded.source_bytes,
+         stage = null, percent = null, failure_reason = null, attempts = 0, hls_prefix = null,
+         duration_seconds = null, renditions = '[]'::jsonb, has_poster = false, has_storyboard = false,
+         updated_at = now()`,
+      [lessonId, userId, version, sourceKey, upload.size ?? upload.offset],
+    );
+    await queue.add({ type: 'transcode', lessonId, sourceKey, version }, transcodeJobId(lessonId, version));
+    log.info({ lessonId, version, bytes: upload.size }, 'lesson video uploaded');
+    // The assembled file is now in object storage.
+    await store.remove(upload.id).catch((err: unknown) => log.warn({ err }, 'upload file not removed'));
+    if (previous && previous.version !== version) {
+      // A re-upload replaces the lesson's video: the older job stops, its files go.
+      await queue.cancel(transcodeJobId(lessonId, previous.version));
+      await deleteObjects(s3, bucket, `lessons/${lessonId}/hls/${previous.version}/`);
+      if (previous.source_key) await deleteObjects(s3, bucket, previous.source_key);
+    }
+  }
+
+  return {
+    server,
+    ready: mkdir(directory, { recursive: true }),
+  };
+}
+
+/** Removes every object under `prefix` (s3rver and S3 both list and multi-delete). */
+export async function deleteObjects(s3: S3Client, bucket: string, prefix: string): Promise<void> {
+  let token: string | undefined;
+  do {
+    const page = await s3.send(
+      new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix, ContinuationToken: token }),
+    );
+    const keys = (page.Contents ?? []).flatMap((o) => (o.Key ? [{ Key: o.Key }] : []));
+    if (keys.length > 0) {
+      await s3.send(new DeleteObjectsCommand({ Bucket: bucket, Delete: { Objects: keys, Quiet: true } }));
+    }
+    token = page.IsTruncated ? page.NextContinuationToken : undefined;
+  } while (token);
+}

@@ -1,0 +1,344 @@
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ListObjectsV2Command } from '@aws-sdk/client-s3';
+import { Upload } from 'tus-js-client';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { InProcessQueue, signToken, type Db } from '@learnlive/common';
+import { LessonVideoSchema, PlaybackSchema } from '@learnlive/contracts';
+import {
+  TEST_JWT_SECRET,
+  createPostgresDatabase,
+  startS3,
+  testLogger,
+  waitFor,
+  type TestDatabase,
+  type TestS3,
+} from '@learnlive/testing';
+import {
+  generateSource,
+  loadTranscoderConfig,
+  startTranscoder,
+  type TranscoderService,
+} from '@learnlive/transcoder';
+import { loadApiConfig } from '../config.js';
+import { startApi, type ApiService } from '../service.js';
+import { playbackKey, signPlayback } from './playbackToken.js';
+
+const logger = testLogger('video');
+let database: TestDatabase;
+let db: Db;
+let s3: TestS3;
+let dir: string;
+let queue: InProcessQueue;
+let api: ApiService;
+let transcoder: TranscoderService;
+let base = '';
+const CHUNK = 64 * 1024;
+
+interface Person {
+  id: string;
+  token: string;
+}
+let instructor: Person;
+let otherInstructor: Person;
+let learner: Person;
+let stranger: Person;
+let courseId: string;
+let lessonId: string;
+let source: Buffer;
+
+async function person(email: string, role: 'learner' | 'instructor'): Promise<Person> {
+  const { rows } = await db.query<{ id: string }>(
+    `insert into users (email, display_name, password_hash, role) values ($1, $1, 'x', $2) returning id`,
+    [email, role],
+  );
+  const id = rows[0]!.id;
+  return { id, token: signToken({ typ: 'access', sub: id, role, name: email }, TEST_JWT_SECRET, 600) };
+}
+
+async function call(
+  method: string,
+  path: string,
+  who?: Person,
+  body?: unknown,
+  headers: Record<string, string> = {},
+) {
+  const res = await fetch(`${base}${path}`, {
+    method,
+    headers: {
+      ...(who ? { authorization: `Bearer ${who.token}` } : {}),
+      ...(body !== undefined && typeof body !== 'string' ? { 'content-type': 'application/json' } : {}),
+      ...headers,
+    },
+    body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
+  });
+  return res;
+}
+
+function tus(
+  file: Buffer,
+  who: Person,
+  options: { uploadUrl?: string; lesson?: string; onProgress?: (n: number) => void } = {},
+) {
+  let upload!: Upload;
+  const done = new Promise<string>((resolve, reject) => {
+    upload = new Upload(file, {
+      endpoint: `${base}/api/uploads`,
+      uploadUrl: options.uploadUrl,
+      chunkSize: CHUNK,
+      retryDelays: [],
+      metadata: { lessonId: options.lesson ?? lessonId, filename: 'lesson.mp4', filetype: 'video/mp4' },
+      headers: { authorization: `Bearer ${who.token}` },
+      onProgress: (sent) => options.onProgress?.(sent),
+      onSuccess: () => resolve(upload.url!),
+      onError: reject,
+    });
+  });
+  upload.start();
+  return { upload, done };
+}
+
+beforeAll(async () => {
+  database = await createPostgresDatabase();
+  db = database.db;
+  s3 = await startS3('learnlive');
+  dir = await mkdtemp(join(tmpdir(), 'video-test-'));
+  queue = new InProcessQueue(logger);
+  const env = {
+    JWT_SECRET: TEST_JWT_SECRET,
+    DATABASE_URL: database.url,
+    S3_ENDPOINT: s3.storage.endpoint!,
+    S3_BUCKET: 'learnlive',
+    LOG_LEVEL: 'silent',
+  };
+  api = await startApi(
+    loadApiConfig({
+      ...env,
+      API_PORT: '0',
+      API_HOST: '127.0.0.1',
+      API_BODY_LIMIT: String(CHUNK),
+      LESSON_UPLOAD_DIR: join(dir, 'uploads'),
+      LESSON_UPLOAD_MAX_BYTES: String(20 * 1024 * 1024),
+    }),
+    logger,
+    { db, queue },
+  );
+  base = `http://127.0.0.1:${api.port}`;
+  transcoder = await startTranscoder(
+    loadTranscoderConfig({
+      ...env,
+      TRANSCODER_PORT: '0',
+      TRANSCODER_HOST: '127.0.0.1',
+      TRANSCODER_WORK_DIR: join(dir, 'work'),
+    }),
+    logger,
+    { db, queue },
+  );
+  instructor = await person('ins@example.org', 'instructor');
+  otherInstructor = await person('other@example.org', 'instructor');
+  learner = await person('learner@example.org', 'learner');
+  stranger = await person('stranger@example.org', 'learner');
+  const course = await db.query<{ id: string }>(
+    `insert into courses (instructor_id, title, status) values ($1, 'Video course', 'published') returning id`,
+    [instructor.id],
+  );
+  courseId = course.rows[0]!.id;
+  const mod = await db.query<{ id: string }>(
+    `insert into course_modules (course_id, title, position) values ($1, 'M', 0) returning id`,
+    [courseId],
+  );
+  const lesson = await db.query<{ id: string }>(
+    `insert into lessons (course_id, module_id, title, kind, position) values ($1, $2, 'L', 'video', 0) returning id`,
+    [courseId, mod.rows[0]!.id],
+  );
+  lessonId = lesson.rows[0]!.id;
+  await db.query(`insert into enrollments (user_id, course_id, source) values ($1, $2, 'free')`, [
+    learner.id,
+    courseId,
+  ]);
+  const file = join(dir, 'source.mp4');
+  await generateSource('ffmpeg', file, { width: 640, height: 360, fps: 25, seconds: 6, audio: true });
+  source = await readFile(file);
+}, 120_000);
+
+afterAll(async () => {
+  await transcoder?.close();
+  await api?.close();
+  await queue?.close();
+  await s3?.stop();
+  await database?.drop();
+  if (dir) await rm(dir, { recursive: true, force: true });
+});
+
+describe('lesson video upload', () => {
+  it('checks size, type and role before an upload starts', async () => {
+    const path = `/api/lessons/${lessonId}/video/upload`;
+    const ok = await call('POST', path, instructor, { filename: 'a.mp4', size: 1000, type: 'video/mp4' });
+    expect(ok.status).toBe(200);
+    expect(await ok.json()).toEqual({
+      endpoint: '/api/uploads',
+      chunkBytes: CHUNK,
+      maxBytes: 20 * 1024 * 1024,
+    });
+    expect(
+      (await call('POST', path, instructor, { filename: 'a.mp4', size: 30 * 1024 * 1024, type: 'video/mp4' }))
+        .status,
+    ).toBe(413);
+    expect(
+      (await call('POST', path, instructor, { filename: 'a.pdf', size: 10, type: 'application/pdf' })).status,
+    ).toBe(400);
+    expect(
+      (await call('POST', path, otherInstructor, { filename: 'a.mp4', size: 10, type: 'video/mp4' })).status,
+    ).toBe(404);
+    expect(
+      (await call('POST', path, learner, { filename: 'a.mp4', size: 10, type: 'video/mp4' })).status,
+    ).toBe(403);
+  });
+
+  it('refuses a tus upload from anyone but the course instructor, and of a non-video type', async () => {
+    await expect(tus(source, otherInstructor).done).rejects.toThrow(/403/);
+    await expect(tus(source, learner).done).rejects.toThrow(/403/);
+    const wrongType = new Promise((resolve, reject) => {
+      new Upload(Buffer.from('hello'), {
+        endpoint: `${base}/api/uploads`,
+        retryDelays: [],
+        metadata: { lessonId, filename: 'notes.txt', filetype: 'text/plain' },
+        headers: { authorization: `Bearer ${instructor.token}` },
+        onSuccess: resolve,
+        onError: reject,
+      }).start();
+    });
+    await expect(wrongType).rejects.toThrow(/415/);
+  });
+
+  it('resumes an interrupted upload where it stopped, keeps the original and transcodes it', async () => {
+    let sent = 0;
+    const first = tus(source, instructor, { onProgress: (n) => (sent = n) });
+    await waitFor(() => sent >= source.length / 3, { what: 'a third of the upload' });
+    await first.upload.abort();
+    const url = first.upload.url!;
+    expect(url).toMatch(/\/api\/uploads\/\w+$/);
+    // someone else cannot continue it
+    await expect(tus(source, otherInstructor, { uploadUrl: url }).done).rejects.toThrow(/403/);
+    const resumedFrom: number[] = [];
+    const second = tus(source, instructor, { uploadUrl: url, onProgress: (n) => resumedFrom.push(n) });
+    await second.done;
+    // the first report after resuming already counts the bytes sent before the interruption
+    expect(resumedFrom[0]).toBeGreaterThan(CHUNK);
+    const video = await waitFor(
+      async () => {
+        const res = await call('GET', `/api/lessons/${lessonId}/video`, instructor);
+        const body = LessonVideoSchema.parse(await res.json());
+        return body.status === 'ready' || body.status === 'failed' ? body : undefined;
+      },
+      { timeoutMs: 60_000, intervalMs: 200, what: 'the video to be ready' },
+    );
+    expect(video.failureReason).toBeNull();
+    expect(video.status).toBe('ready');
+    expect(video.renditions.map((r) => r.name)).toEqual(['360p']);
+    const keys = await s3.client.send(
+      new ListObjectsV2Command({ Bucket: 'learnlive', Prefix: `lessons/${lessonId}/original/` }),
+    );
+    expect(keys.Contents?.map((o) => o.Size)).toEqual([source.length]);
+    const lesson = await db.query<{ duration_seconds: number }>(
+      'select duration_seconds from lessons where id = $1',
+      [lessonId],
+    );
+    expect(lesson.rows[0]!.duration_seconds).toBe(6);
+  });
+});
+
+describe('lesson video playback', () => {
+  it('a stranger gets 403, and so does a forged or expired link', async () => {
+    expect((await call('GET', `/api/lessons/${lessonId}/playback`, stranger)).status).toBe(403);
+    expect((await call('GET', `/api/lessons/${lessonId}/video`, stranger)).status).toBe(403);
+    expect((await call('GET', `/api/lessons/${lessonId}/playback`)).status).toBe(401);
+    const version = (
+      await db.query<{ version: string }>('select version from lesson_videos where lesson_id = $1', [
+        lessonId,
+      ])
+    ).rows[0]!.version;
+    const key = playbackKey(TEST_JWT_SECRET);
+    const expired = signPlayback(key, {
+      l: lessonId,
+      v: version,
+      u: stranger.id,
+      e: Math.floor(Date.now() / 1000) - 1,
+    });
+    expect((await call('GET', `/api/media/${expired}/master.m3u8`)).status).toBe(403);
+    const forged = signPlayback(playbackKey('x'.repeat(40)), {
+      l: lessonId,
+      v: version,
+      u: stranger.id,
+      e: 4e9,
+    });
+    expect((await call('GET', `/api/media/${forged}/master.m3u8`)).status).toBe(403);
+  });
+
+  it('an enrolled learner gets signed URLs that serve the master, a variant, its segments, poster and storyboard', async () => {
+    const res = await call('GET', `/api/lessons/${lessonId}/playback`, learner);
+    expect(res.status).toBe(200);
+    const playback = PlaybackSchema.parse(await res.json());
+    expect(playback.courseId).toBe(courseId);
+    expect(playback.durationSeconds).toBeCloseTo(6, 0);
+    const master = await call('GET', playback.masterUrl);
+    expect(master.status).toBe(200);
+    expect(master.headers.get('content-type')).toBe('application/vnd.apple.mpegurl');
+    expect(master.headers.get('cache-control')).toMatch(/^private/);
+    const text = await master.text();
+    const variant = text.split('\n').find((l) => l.endsWith('.m3u8') && l.startsWith('360p'))!;
+    const folder = playback.masterUrl.replace(/master\.m3u8$/, '');
+    const media = await (await call('GET', folder + variant)).text();
+    const segment = media.split('\n').find((l) => l.endsWith('.m4s'))!;
+    const seg = await call('GET', `${folder}360p/${segment}`);
+    expect(seg.status).toBe(200);
+    expect(seg.headers.get('content-type')).toBe('video/iso.segment');
+    expect((await seg.arrayBuffer()).byteLength).toBeGreaterThan(1000);
+    const ranged = await call('GET', `${folder}360p/${segment}`, undefined, undefined, {
+      range: 'bytes=0-99',
+    });
+    expect(ranged.status).toBe(206);
+    expect((await ranged.arrayBuffer()).byteLength).toBe(100);
+    expect((await call('GET', playback.posterUrl!)).headers.get('content-type')).toBe('image/jpeg');
+    expect(await (await call('GET', playback.storyboardUrl!)).text()).toMatch(/^WEBVTT/);
+    expect((await call('GET', `${folder}..%2F..%2Foriginal`)).status).toBe(404);
+  });
+
+  it('captions per language, served with the same signature', async () => {
+    const put = (body: string) =>
+      call('PUT', `/api/lessons/${lessonId}/captions/pt-BR?label=Portugu%C3%AAs`, instructor, body, {
+        'content-type': 'text/vtt',
+      });
+    expect((await put('not captions')).status).toBe(400);
+    expect((await put('WEBVTT\n\n00:00.000 --> 00:02.000\nOlá\n')).status).toBe(204);
+    expect(
+      (
+        await call('PUT', `/api/lessons/${lessonId}/captions/en`, learner, 'WEBVTT\n', {
+          'content-type': 'text/vtt',
+        })
+      ).status,
+    ).toBe(403);
+    const playback = PlaybackSchema.parse(
+      await (await call('GET', `/api/lessons/${lessonId}/playback`, learner)).json(),
+    );
+    expect(playback.captions).toEqual([
+      { language: 'pt-BR', label: 'Português', url: expect.stringMatching(/captions\/pt-BR\.vtt$/) },
+    ]);
+    expect(await (await call('GET', playback.captions[0]!.url)).text()).toContain('Olá');
+  });
+
+  it('the instructor deletes the video: files go, links stop working', async () => {
+    const playback = PlaybackSchema.parse(
+      await (await call('GET', `/api/lessons/${lessonId}/playback`, learner)).json(),
+    );
+    expect((await call('DELETE', `/api/lessons/${lessonId}/video`, learner)).status).toBe(403);
+    expect((await call('DELETE', `/api/lessons/${lessonId}/video`, instructor)).status).toBe(204);
+    const left = await s3.client.send(
+      new ListObjectsV2Command({ Bucket: 'learnlive', Prefix: `lessons/${lessonId}/` }),
+    );
+    expect(left.Contents ?? []).toEqual([]);
+    expect((await call('GET', playback.masterUrl)).status).toBe(404);
+    expect((await call('GET', `/api/lessons/${lessonId}/playback`, learner)).status).toBe(409);
+  });
+});
