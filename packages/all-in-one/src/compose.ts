@@ -76,7 +76,8 @@ export async function startSystem(config: AllInOneConfig, logger: Logger): Promi
         TRANSCODER_WORK_DIR: join(config.dataDir, 'transcoder'),
       }),
       logger,
-      { queue },
+      // One PGlite has one connection: the transcoder shares it (and the queue, and the realtime layer).
+      { queue, db, publisher: inProcessPublisher(realtime.io) },
     );
     closers.push(['transcoder', transcoder.close]);
 
@@ -98,6 +99,7 @@ export async function startSystem(config: AllInOneConfig, logger: Logger): Promi
         PUBLIC_REALTIME_URL: publicBase(realtime.port),
         PUBLIC_MEDIA_URL: publicBase(media.port),
         CLIENT_DIST_DIR: existsSync(CLIENT_DIST_DIR) ? CLIENT_DIST_DIR : undefined,
+        LESSON_UPLOAD_DIR: join(config.dataDir, 'uploads'),
       }),
       logger,
       { db, engines: () => engines, publisher: inProcessPublisher(realtime.io), queue },
