@@ -132,10 +132,14 @@ describe.each(DATABASE_ADAPTERS)('payments on %s', (_name, create) => {
     const stored = h.stripe.sessions.get(session.sessionId)!;
     const expired = h.stripe.event('checkout.session.expired', { ...stored, status: 'expired' });
     expect((await h.stripe.deliver(expired)).status).toBe(200);
-    const status = await h.call('GET', `/api/payments/checkout/${session.sessionId}`, { token: learner.token });
+    const status = await h.call('GET', `/api/payments/checkout/${session.sessionId}`, {
+      token: learner.token,
+    });
     expect(status.body.status).toBe('failed');
     // the learner can start over
-    expect((await h.call('POST', '/api/payments/checkout', { token: learner.token, body: { courseId } })).status).toBe(201);
+    expect(
+      (await h.call('POST', '/api/payments/checkout', { token: learner.token, body: { courseId } })).status,
+    ).toBe(201);
   });
 
   it('answers 409 to buying an owned course, and keeps a second paid session as a duplicate', async () => {
@@ -304,6 +308,24 @@ describe.each(DATABASE_ADAPTERS)('payments on %s', (_name, create) => {
     expect(await h.enrollment(learner.id, courseId)).toBe('revoked');
     const payments = await h.call('GET', '/api/payments/me', { token: learner.token });
     expect(payments.body.items.filter((p: { kind: string }) => p.kind === 'subscription')).toHaveLength(3);
+  });
+
+  it('lets an admin refund a subscription invoice; the subscription itself goes on', async () => {
+    const learner = await h.user();
+    const courseId = await h.course(instructor.id, { pricing: 'subscription', amount: 1200 });
+    const session = await checkout(learner, courseId);
+    await deliverAll(h.stripe.pay(session.sessionId));
+    const [invoicePayment] = (await h.call('GET', '/api/payments/me', { token: learner.token })).body.items;
+    expect(invoicePayment).toMatchObject({ kind: 'subscription', status: 'paid', amount: 1200 });
+    const res = await h.call('POST', `/api/admin/payments/${invoicePayment.id}/refund`, {
+      token: admin.token,
+      body: {},
+    });
+    expect(res.status, JSON.stringify(res.body)).toBe(200);
+    expect(res.body).toMatchObject({ status: 'refunded', refundedAmount: 1200 });
+    const subs = await h.call('GET', '/api/subscriptions/me', { token: learner.token });
+    expect(subs.body.items[0].status).toBe('active');
+    expect(await h.enrollment(learner.id, courseId)).toBe('active');
   });
 
   it('keeps a subscription ended when subscription.deleted arrives before invoice.paid', async () => {

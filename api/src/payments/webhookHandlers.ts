@@ -61,6 +61,17 @@ const Invoice = z.object({
   lines: z
     .object({ data: z.array(z.object({ period: z.object({ end: z.number().int() }).nullish() })) })
     .nullish(),
+  // The charge behind the invoice (refunds name it): `payments` since 2025-03, a field before.
+  payment_intent: z.union([id, z.object({ id })]).nullish(),
+  payments: z
+    .object({
+      data: z.array(
+        z.object({
+          payment: z.object({ payment_intent: z.union([id, z.object({ id })]).nullish() }).nullish(),
+        }),
+      ),
+    })
+    .nullish(),
 });
 
 const Subscription = z.object({
@@ -390,12 +401,26 @@ export const webhookHandlers: { [K in HandledEventType]: Handler<K> } = {
       return;
     }
     // The transaction is kept even when the subscription already ended (an admin may refund it).
+    const intent =
+      refOf(invoice.payment_intent) ??
+      (invoice.payments?.data ?? []).map((p) => refOf(p.payment?.payment_intent)).find(Boolean) ??
+      null;
+    if (intent) await lock(ctx.tx, `pi:${intent}`);
     await ctx.tx.query(
-      `insert into payments (user_id, course_id, kind, amount, currency, status, stripe_invoice_id, stripe_subscription_id)
-         values ($1, $2, 'subscription', $3, $4, 'paid', $5, $6)
+      `insert into payments (user_id, course_id, kind, amount, currency, status, stripe_invoice_id, stripe_subscription_id,
+                             stripe_payment_intent_id)
+         values ($1, $2, 'subscription', $3, $4, 'paid', $5, $6, $7)
        on conflict (stripe_invoice_id) do nothing`,
-      [sub.user_id, sub.course_id, invoice.amount_paid, currency, invoice.id, stripeId],
+      [sub.user_id, sub.course_id, invoice.amount_paid, currency, invoice.id, stripeId, intent],
     );
+    // A refund of this invoice that arrived first (it never ends the subscription by itself).
+    if (intent) {
+      const early = await ctx.tx.query<{ kind: 'refund' | 'dispute'; amount: number }>(
+        'select kind, amount from stripe_reversals where payment_intent_id = $1',
+        [intent],
+      );
+      for (const r of early.rows) await applyReversal(ctx.tx, intent, r.kind, r.amount, ctx.log);
+    }
     const periodEnd = Math.max(0, ...(invoice.lines?.data ?? []).map((l) => l.period?.end ?? 0)) || null;
     await setSubscriptionStatus(ctx.tx, sub, 'active', ctx.created, { periodEnd });
   },

@@ -163,6 +163,8 @@ export async function startStripeFake(options: StripeFakeOptions = {}): Promise<
     if (!sub) throw new Error(`no subscription ${subscriptionId}`);
     const start = now();
     const end = start + (sub.interval === 'year' ? 365 : 30) * 86400;
+    const intent = id('pi');
+    if (type === 'invoice.paid') paymentIntents.set(intent, sub.amount);
     return event(type, {
       id: id('in'),
       object: 'invoice',
@@ -177,6 +179,10 @@ export async function startStripeFake(options: StripeFakeOptions = {}): Promise<
         subscription_details: { subscription: sub.id, metadata: sub.metadata },
       },
       lines: { object: 'list', data: [{ period: { start, end } }] },
+      payments: {
+        object: 'list',
+        data: [{ object: 'invoice_payment', payment: { type: 'payment_intent', payment_intent: intent } }],
+      },
     });
   };
 
