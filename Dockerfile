@@ -40,7 +40,8 @@ RUN npm ci --no-audit --no-fund \
 # ---------------------------------------------------------------------------------------
 # build: compile every workspace (tsc -b) and the browser client (vite), drop dev
 # dependencies, and assemble the production tree in /prod: for each server workspace its
-# package.json, dist/ and migrations/ (when it has SQL migrations), plus client/dist.
+# package.json, dist/, migrations/ (SQL run at start) and node_modules/ (npm nests a
+# dependency there when versions conflict), plus client/dist.
 # RUNTIME_WORKSPACES must hold the four services and every @learnlive package they import
 # (infra/test/infra.int.test.ts derives that list from the package.json files and checks it).
 FROM deps AS build
@@ -53,7 +54,8 @@ RUN npm run build \
  && mv node_modules /prod/ \
  && for ws in $RUNTIME_WORKSPACES; do \
       mkdir -p "/prod/$ws" && cp "$ws/package.json" "/prod/$ws/" && cp -r "$ws/dist" "/prod/$ws/" \
-      && if [ -d "$ws/migrations" ]; then cp -r "$ws/migrations" "/prod/$ws/"; fi || exit 1; \
+      && if [ -d "$ws/migrations" ]; then cp -r "$ws/migrations" "/prod/$ws/"; fi \
+      && if [ -d "$ws/node_modules" ]; then mv "$ws/node_modules" "/prod/$ws/"; fi || exit 1; \
     done \
  && cp -r client/dist /prod/client/
 
