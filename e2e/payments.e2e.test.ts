@@ -79,10 +79,17 @@ describe('payments and scheduling in the browser', () => {
   async function pageAs(who: Awaited<ReturnType<typeof user>>): Promise<Page> {
     const page = await browser.newPage();
     await page.goto(`${baseUrl}/status`);
-    await page.evaluate((session) => localStorage.setItem('learnlive.session', JSON.stringify(session)), {
-      accessToken: who.token,
-      user: { id: who.id, role: who.role, name: who.name },
-    });
+    await page.evaluate(
+      (session) =>
+        // runs in the page; the typecheck of this file has no DOM library
+        (
+          globalThis as unknown as { localStorage: { setItem(k: string, v: string): void } }
+        ).localStorage.setItem('learnlive.session', JSON.stringify(session)),
+      {
+        accessToken: who.token,
+        user: { id: who.id, role: who.role, name: who.name },
+      },
+    );
     return page;
   }
 
