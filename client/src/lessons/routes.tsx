@@ -1,7 +1,12 @@
 import type { RouteObject } from 'react-router-dom';
+import { LessonPlayerPage } from './LessonPlayer.js';
+import { LessonUploadPage } from './UploadPage.js';
 
 /** This area's pages, mounted under the layout by ../routes.tsx. */
-export const routes: RouteObject[] = [];
+export const routes: RouteObject[] = [
+  { path: '/lessons/:id/upload', element: <LessonUploadPage /> },
+  { path: '/lessons/:id/watch', element: <LessonPlayerPage /> },
+];
 
 /** Links this area adds to the top navigation. */
 export const navLinks: Array<{ to: string; label: string }> = [];
