@@ -341,6 +341,21 @@ describe.each(DATABASE_ADAPTERS)('payments on %s', (_name, create) => {
     expect(await h.enrollment(learner.id, courseId)).toBeUndefined();
   });
 
+  it('does not take a paid subscription back to incomplete when a same-second created event comes last', async () => {
+    const learner = await h.user();
+    const courseId = await h.course(instructor.id, { pricing: 'subscription', amount: 300 });
+    const session = await checkout(learner, courseId);
+    const [completed, , paid] = h.stripe.pay(session.sessionId);
+    const subscriptionId = h.stripe.sessions.get(session.sessionId)!.subscription!;
+    const created = h.stripe.subscriptionEvent(subscriptionId, 'customer.subscription.updated', 'incomplete');
+    created.type = 'customer.subscription.created';
+    created.created = paid!.created;
+    await deliverAll([completed!, paid!, created]);
+    const subs = await h.call('GET', '/api/subscriptions/me', { token: learner.token });
+    expect(subs.body.items[0].status).toBe('active');
+    expect(await h.enrollment(learner.id, courseId)).toBe('active');
+  });
+
   it('lets a subscriber cancel: Stripe is told, access ends', async () => {
     const learner = await h.user();
     const courseId = await h.course(instructor.id, { pricing: 'subscription', amount: 700 });

@@ -285,7 +285,10 @@ async function setSubscriptionStatus(
   extra: { periodEnd?: number | null; cancelAtPeriodEnd?: boolean | null } = {},
 ): Promise<void> {
   if (sub.status === 'canceled') return; // terminal: nothing reopens an ended subscription
-  const newer = created >= sub.status_event_created || status === 'canceled';
+  // `incomplete` only ever starts a subscription: a late or same-second `created` event must
+  // not take a paid one back there.
+  const regress = status === 'incomplete' && sub.status !== 'incomplete';
+  const newer = (created >= sub.status_event_created && !regress) || status === 'canceled';
   const next = newer ? status : sub.status;
   await tx.query(
     `update subscriptions set
