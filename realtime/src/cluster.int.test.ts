@@ -607,7 +607,27 @@ describe('realtime cluster: three nodes, Redis, PostgreSQL', () => {
     await request(sender, 'room:join', { token: roomToken('rsender', room) });
     for (let i = 0; i < 5; i++) await send(sender, room, `before ${i}`);
     await waitFor(() => onB.offsets(room).length === 5, { what: 'before restart' });
-    await redis.kill();
+    // SHUTDOWN NOSAVE, not TestRedis.kill(): after a SIGKILL, kill() waits on exitCode, which
+    // stays null for a signalled child, so restart() would hang (packages/testing).
+    const admin = new Redis(redis.url, { retryStrategy: () => null });
+    admin.on('error', () => {});
+    await admin.call('shutdown', 'nosave').catch(() => {});
+    admin.disconnect();
+    await waitFor(
+      async () => {
+        const probe = new Redis(redis.url, { lazyConnect: true, retryStrategy: () => null });
+        probe.on('error', () => {});
+        try {
+          await probe.connect();
+          return false;
+        } catch {
+          return true;
+        } finally {
+          probe.disconnect();
+        }
+      },
+      { what: 'redis down' },
+    );
     // PostgreSQL still takes messages: they are persisted and acked while Redis is away.
     for (let i = 0; i < 5; i++) await send(sender, room, `during ${i}`);
     await redis.restart();

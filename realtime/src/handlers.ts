@@ -164,10 +164,10 @@ export const handlers: { [K in RealtimeClientEvent]: Handler<K> } = {
     if (course && MODERATOR_ROLES.has(claims.role)) await socket.join(courseStaffRoom(course));
     const state = await ctx.store.roomState(room);
     if (!already) {
-      const change = await ctx.presence.add(room, socket.id, {
-        userId: socket.data.userId,
-        name: socket.data.name,
-      });
+      // Presence is best-effort (Redis may be away): the join itself must not fail for it.
+      const change = await ctx.presence
+        .add(room, socket.id, { userId: socket.data.userId, name: socket.data.name })
+        .catch(() => ({ changed: false, count: 0 }));
       if (change.changed) {
         if (change.count > ctx.config.presence.listMax) ctx.announceCount(room, change.count);
         else
@@ -201,7 +201,9 @@ export const handlers: { [K in RealtimeClientEvent]: Handler<K> } = {
       missed,
       truncated,
       source,
-      presence: await ctx.presence.list(room, ctx.config.presence.listMax),
+      presence: await ctx.presence
+        .list(room, ctx.config.presence.listMax)
+        .catch(() => ({ room, count: 0 })),
       state: { room, slowModeSeconds: state.slowModeSeconds, locked: state.locked },
     };
   },

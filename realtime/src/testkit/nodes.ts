@@ -81,7 +81,8 @@ export async function startProcessNode(env: Record<string, string>): Promise<Pro
     port,
     kill: () =>
       new Promise<void>((resolve) => {
-        if (child.exitCode !== null) return resolve();
+        // a signalled child keeps exitCode null: check both
+        if (child.exitCode !== null || child.signalCode !== null) return resolve();
         child.once('exit', () => resolve());
         child.kill('SIGKILL');
       }),
