@@ -167,4 +167,36 @@ describe('payments and scheduling in the browser', () => {
     expect(await ics.text()).toContain(`DTSTART:${utc}\r\n`);
     await page.close();
   });
+
+  it('lets a mentor publish a slot and a learner book it, then shows the session with its links', async () => {
+    const mentor = await user('mentor', 'Mona');
+    const learner = await user('learner', 'Luca');
+    const mentorPage = await pageAs(mentor);
+    await mentorPage.goto(`${baseUrl}/mentoring/availability`);
+    const form = mentorPage.getByRole('form', { name: 'Publish a slot' });
+    await form.getByLabel(/Starts/).fill('2031-05-06T09:00');
+    await form.getByLabel('Length (minutes)').fill('45');
+    await form.getByRole('button', { name: 'Publish slot' }).click();
+    await mentorPage.getByTestId('slot').filter({ hasText: 'open' }).waitFor();
+    await mentorPage.close();
+
+    const page = await pageAs(learner);
+    await page.goto(`${baseUrl}/mentoring`);
+    await page.getByRole('link', { name: 'Mona' }).click();
+    await page.getByTestId('open-slot').getByRole('button', { name: 'Book' }).click();
+    await page.waitForURL(`${baseUrl}/sessions`);
+    const booking = page.getByTestId('upcoming-booking').filter({ hasText: 'Mona' });
+    await booking.waitFor();
+    expect(await booking.getByRole('link', { name: 'Join' }).getAttribute('href')).toMatch(
+      /^\/mentor\/[0-9a-f-]{36}$/,
+    );
+    const icsHref = await booking.getByRole('link', { name: /calendar/ }).getAttribute('href');
+    const expected = await page.evaluate(() => new Date('2031-05-06T09:00').toISOString());
+    const ics = await page.request.get(`${baseUrl}${icsHref}`);
+    expect(await ics.text()).toContain(`DTSTART:${expected.replace(/[-:]/g, '').replace(/\.\d{3}/, '')}\r\n`);
+    // the slot is gone from the mentor's open list
+    await page.goto(`${baseUrl}/mentoring`);
+    await page.getByText('No mentor has open slots right now.').waitFor();
+    await page.close();
+  });
 });
