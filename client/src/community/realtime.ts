@@ -1,0 +1,72 @@
+import { io, type Socket } from 'socket.io-client';
+import {
+  RoomTokenResponseSchema,
+  type Ack,
+  type RealtimeClientEvent,
+  type RealtimeClientToServer,
+  type RealtimePayload,
+  type RealtimeReplies,
+  type RealtimeServerToClient,
+} from '@learnlive/contracts';
+import { apiFetch, clientConfig, refreshSession } from '../lib/api.js';
+import { getSession } from '../lib/session.js';
+
+export type RealtimeSocket = Socket<RealtimeServerToClient, RealtimeClientToServer>;
+
+let shared: Promise<RealtimeSocket> | undefined;
+
+/**
+ * One socket to the realtime layer per tab, shared by every panel. The handshake reads the
+ * access token each time it connects, so after a refresh a reconnect carries the new one.
+ */
+export function realtimeSocket(): Promise<RealtimeSocket> {
+  return (shared ??= clientConfig().then(({ realtimeUrl }) => {
+    const socket: RealtimeSocket = io(realtimeUrl, {
+      transports: ['websocket'],
+      auth: (cb) => cb({ token: getSession()?.accessToken ?? '' }),
+    });
+    const refreshAndReconnect = () =>
+      refreshSession().then(
+        () => socket.connect(),
+        () => undefined, // signed out: the pages show the sign-in prompt
+      );
+    socket.on('connect_error', (err) => {
+      const code = (err as Error & { data?: { code?: string } }).data?.code;
+      if (code === 'token_expired') void refreshAndReconnect();
+    });
+    // The server disconnects a socket whose token expired; socket.io does not reconnect by itself.
+    socket.on('auth:expired', () => void refreshAndReconnect());
+    return socket;
+  }));
+}
+
+/** Sends one event and resolves with its ack; a timeout becomes an `unavailable` error. */
+export async function request<K extends RealtimeClientEvent>(
+  event: K,
+  payload: RealtimePayload<K>,
+  timeoutMs = 10_000,
+): Promise<Ack<RealtimeReplies[K]>> {
+  const socket = await realtimeSocket();
+  try {
+    const emit = socket.timeout(timeoutMs).emitWithAck as unknown as (
+      e: string,
+      p: unknown,
+    ) => Promise<Ack<RealtimeReplies[K]>>;
+    return await emit.call(socket.timeout(timeoutMs), event, payload);
+  } catch {
+    return { ok: false, error: { code: 'unavailable', message: 'The chat server did not answer.' } };
+  }
+}
+
+/**
+ * A room token from the API (`POST /api/rooms/{room}/token`, which checks entitlement). A token
+ * stored under `learnlive.roomToken:<room>` in localStorage wins (testing without the API).
+ */
+export async function fetchRoomToken(room: string): Promise<string> {
+  const stored = localStorage.getItem(`learnlive.roomToken:${room}`);
+  if (stored) return stored;
+  const reply = await apiFetch(`/api/rooms/${encodeURIComponent(room)}/token`, RoomTokenResponseSchema, {
+    method: 'POST',
+  });
+  return reply.token;
+}
