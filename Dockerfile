@@ -66,8 +66,10 @@ FROM ${NODE_IMAGE} AS runtime
 ENV NODE_ENV=production
 WORKDIR /app
 COPY --from=build /prod ./
-# Only ./data (scratch space: the transcoder's work directory) is writable.
-RUN mkdir -p /app/data/transcoder && chown -R node:node /app/data
+# Only ./data is writable: the API assembles resumable uploads in data/uploads, the
+# transcoder works in data/transcoder. Created here so that named volumes mounted on them
+# start out owned by `node`.
+RUN mkdir -p /app/data/uploads /app/data/transcoder && chown -R node:node /app/data
 USER node
 STOPSIGNAL SIGTERM
 

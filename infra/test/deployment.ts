@@ -131,6 +131,15 @@ export const ComposeService = z.looseObject({
   depends_on: z.record(z.string(), z.looseObject({ condition: z.string() })).default({}),
   command: stringList.optional(),
   entrypoint: stringList.optional(),
+  /** Mount targets (docker-compose 1.29 prints `source:target:mode`). */
+  volumes: z
+    .array(
+      z.union([
+        z.string().transform((v) => v.split(':')[1] ?? v),
+        z.looseObject({ target: z.string() }).transform((v) => v.target),
+      ]),
+    )
+    .default([]),
 });
 export type ComposeService = z.infer<typeof ComposeService>;
 export const ComposeFile = z.looseObject({ services: z.record(z.string(), ComposeService) });

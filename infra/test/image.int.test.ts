@@ -119,7 +119,6 @@ describe('the runtime tree the Dockerfile assembles', () => {
       if (declared.has(key) && (key in env || key === portVariableOf(name) || key.endsWith('_HOST')))
         env[key] = value;
     }
-    if (env.TRANSCODER_WORK_DIR) await mkdir(env.TRANSCODER_WORK_DIR, { recursive: true });
     const [command, ...args] = commandOf(name);
     const child = spawn(command!, args, {
       cwd: prod,
@@ -221,6 +220,16 @@ describe('the runtime tree the Dockerfile assembles', () => {
       timeout: 120_000,
       maxBuffer: 16 * 1024 * 1024,
     });
+
+    // The runtime stage's own directories (`RUN mkdir -p /app/...`), under the scratch tree.
+    const runtime = readText('Dockerfile')
+      .split(/^FROM /m)
+      .find((stage) => stage.startsWith('${NODE_IMAGE} AS runtime'));
+    for (const [, list] of (runtime ?? '').matchAll(/mkdir -p ([^&\n]+)/g)) {
+      for (const dir of list!.trim().split(/\s+/)) {
+        if (dir.startsWith('/app/')) await mkdir(join(prod, dir.slice('/app/'.length)), { recursive: true });
+      }
+    }
 
     [database, redis, s3] = await Promise.all([createPostgresDatabase(), startRedis(), startS3('learnlive')]);
   }, 240_000);

@@ -110,6 +110,32 @@ describe('docker-compose.yml', () => {
     },
   );
 
+  it('mounts volumes only on directories the image creates for the service user', () => {
+    // A named volume takes the owner of the image directory it is mounted on; one the image
+    // does not create would belong to root and the service (uid 1000) could not write it.
+    const runtime = readText('Dockerfile')
+      .split(/^FROM /m)
+      .find((s) => s.startsWith('${NODE_IMAGE} AS runtime'));
+    const created = new Set(
+      [...(runtime ?? '').matchAll(/mkdir -p ([^&\n]+)/g)].flatMap((m) => m[1]!.trim().split(/\s+/)),
+    );
+    const problems: string[] = [];
+    for (const name of SERVICE_NAMES) {
+      const service = compose.services[name]!;
+      for (const target of service.volumes.filter((t) => t.startsWith('/app/'))) {
+        if (!created.has(target))
+          problems.push(`${name} mounts ${target}, which the Dockerfile does not create`);
+      }
+      // Writable paths a service is configured with live on a volume (or they vanish with the container).
+      for (const [variable, value] of Object.entries(environmentOf(service))) {
+        if (value.startsWith('/app/data/') && !service.volumes.some((t) => value.startsWith(t))) {
+          problems.push(`${name}: ${variable}=${value} is not on a volume`);
+        }
+      }
+    }
+    expect(problems).toEqual([]);
+  });
+
   it('waits for the backing services each one uses', () => {
     const needs: Record<string, [string, string]> = {
       DATABASE_URL: ['postgres', 'service_healthy'],
@@ -329,6 +355,8 @@ const Container = z.looseObject({
     .default([]),
   livenessProbe: Probe.optional(),
   readinessProbe: Probe.optional(),
+  securityContext: z.looseObject({ readOnlyRootFilesystem: z.boolean().optional() }).optional(),
+  volumeMounts: z.array(z.looseObject({ name: z.string(), mountPath: z.string() })).default([]),
   resources: z
     .looseObject({
       requests: z.record(z.string(), PortRef).optional(),
@@ -567,6 +595,35 @@ describe('Kubernetes manifests (infra/k8s)', () => {
       expect(pdb, `a PodDisruptionBudget for ${name}`).toBeDefined();
     },
   );
+
+  it.each(SERVICE_NAMES)('mount a volume under every writable path %s is configured with', (name) => {
+    const container = containerOf(name);
+    expect(container.securityContext?.readOnlyRootFilesystem, `${name} readOnlyRootFilesystem`).toBe(true);
+    const { env } = resolvedEnvironment(name);
+    const problems = Object.entries(env)
+      .filter(([, value]) => value.startsWith('/app/data/') || value.startsWith('/tmp/'))
+      .filter(([, value]) => !container.volumeMounts.some((m) => value.startsWith(m.mountPath)))
+      .map(([variable, value]) => `${name}: ${variable}=${value} is on the read-only root filesystem`);
+    expect(problems).toEqual([]);
+  });
+
+  it('keep every request of one resumable upload on the API pod that holds it', () => {
+    // The API assembles uploads on its own disk (LESSON_UPLOAD_DIR), and it runs on several
+    // pods: the upload path needs session affinity to api.
+    expect(variablesOf('api'), 'api declares LESSON_UPLOAD_DIR (revisit upload affinity if not)').toContain(
+      'LESSON_UPLOAD_DIR',
+    );
+    const sticky = manifests
+      .filter(
+        (m) =>
+          m.kind === 'Ingress' &&
+          m.metadata.annotations?.['nginx.ingress.kubernetes.io/affinity'] === 'cookie',
+      )
+      .map((m) => Ingress.parse(m))
+      .flatMap((i) => i.spec.rules.flatMap((r) => r.http.paths))
+      .filter((p) => p.backend.service.name === 'api' && p.path.startsWith('/api/'));
+    expect(sticky.length, 'an Ingress path under /api with cookie affinity to api').toBeGreaterThan(0);
+  });
 
   it('run realtime on 3 replicas and the transcoder on 2, and autoscale api and realtime', () => {
     expect(workloadOf('realtime').spec.replicas).toBe(3);
