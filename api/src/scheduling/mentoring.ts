@@ -108,11 +108,12 @@ function isUniqueViolation(err: unknown): boolean {
 /**
  * Books `slotId` for `learnerId` inside `tx`. The partial unique index on live bookings per
  * slot is what keeps two concurrent bookings from both winning; the checks before it only
- * give clearer answers.
+ * give clearer answers. The slot row is share-locked so a mentor withdrawing it at the same
+ * moment waits for this booking (and then refuses), or wins and this booking sees it withdrawn.
  */
 async function book(tx: Queryable, slotId: string, learnerId: string, mentorId?: string): Promise<string> {
   const { rows } = await tx.query<SlotRow>(
-    `select ${SLOT_COLUMNS} from mentor_slots s join users m on m.id = s.mentor_id where s.id = $1`,
+    `select ${SLOT_COLUMNS} from mentor_slots s join users m on m.id = s.mentor_id where s.id = $1 for share of s`,
     [slotId],
   );
   const slot = rows[0];
