@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { readFileSync } from 'node:fs';
+import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -209,6 +210,53 @@ describe('live class and mentor session in the browser', () => {
     await stranger.goto(new URL(`/live/${liveClass.id}`, system.url).href);
     await stranger.getByRole('alert').waitFor();
     expect(await stranger.evaluate(() => (globalThis as unknown as PageGlobals).__media)).toBeUndefined();
+  });
+
+  it('rejoins and republishes when the mediasoup worker dies', async () => {
+    const id = randomUUID();
+    const path = `/live/${id}`;
+    const room = `live:${id}`;
+    const teacher = await open(path, room, 'teacher', 'Tess');
+    await teacher.getByRole('button', { name: 'Start camera' }).click();
+    const learner = await open(path, room, 'learner', 'Lee');
+    await receivesVideo(learner, await peerId(teacher), 'decoding before the crash');
+    // The system runs in this process: its mediasoup workers are our children.
+    const workers = (await readdir('/proc')).filter((pid) => {
+      try {
+        const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+        return (
+          stat.includes('(mediasoup-worke') && stat.split(') ')[1]!.split(' ')[1] === String(process.pid)
+        );
+      } catch {
+        return false;
+      }
+    });
+    expect(workers).toHaveLength(1);
+    process.kill(Number(workers[0]), 'SIGKILL');
+    await learner.getByTestId('status').filter({ hasText: 'Reconnecting' }).waitFor();
+    await learner.getByTestId('status').filter({ hasText: 'Connected' }).waitFor({ timeout: 30_000 });
+    // The teacher's page published its camera again on the replacement worker.
+    await teacher.getByTestId('status').filter({ hasText: 'Connected' }).waitFor({ timeout: 30_000 });
+    const dump = async () =>
+      JSON.stringify(
+        await Promise.all(
+          [teacher, learner].map((p) =>
+            p.evaluate(() => {
+              const m = (globalThis as unknown as PageGlobals).__media;
+              return { ...m.state, transports: m.transports() };
+            }),
+          ),
+        ),
+      );
+    await teacher
+      .getByTestId('local-video')
+      .waitFor({ timeout: 15_000 })
+      .catch(async (err: Error) => {
+        throw new Error(`${err.message}: ${await dump()}`);
+      });
+    await receivesVideo(learner, await peerId(teacher), 'decoding after the rejoin').catch(async (err: Error) => {
+      throw new Error(`${err.message}: ${await dump()}`);
+    });
   });
 
   it('connects a mentor session both ways', async () => {

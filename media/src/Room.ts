@@ -283,7 +283,10 @@ export class Room extends EventEmitter<{ close: [reason: 'empty' | 'worker_died'
     producer.observer.once('close', () => {
       peer.producers.delete(producer.id);
       peer.scores.delete(producer.id);
-      this.broadcast(undefined, 'producerClosed', { producerId: producer.id, peerId: peer.id });
+      // When the router goes (worker death, room closing) peers are told to rejoin instead: the
+      // owner must not forget what it published, it publishes it again after the rejoin.
+      if (!this.router.closed)
+        this.broadcast(undefined, 'producerClosed', { producerId: producer.id, peerId: peer.id });
     });
     producer.on('score', (scores) => {
       if (scores.length === 0) return;

@@ -103,6 +103,9 @@ export class MediaSession {
   private readonly consumers = new Map<string, types.Consumer>();
   private readonly listeners = new Set<() => void>();
   private restarting = new Set<string>();
+  /** Sources to publish again once rejoined. */
+  private republish: MediaSource[] = [];
+  private joinAttempts = 0;
   private closed = false;
   state: SessionState = {
     status: 'connecting',
@@ -254,6 +257,7 @@ export class MediaSession {
         canProduce: false,
         handRaised: false,
       };
+      this.joinAttempts = 0;
       this.set({
         status: 'joined',
         error: undefined,
@@ -266,8 +270,27 @@ export class MediaSession {
       });
       this.recvTransport = await this.createTransport('recv', joined.iceServers);
       for (const producer of joined.producers) await this.consume(producer);
+      const republish = this.republish;
+      this.republish = [];
+      for (const source of republish) {
+        // A screen share needs a new gesture from the person (getDisplayMedia).
+        if (source === 'screen') this.set({ notice: 'Reconnected: share your screen again.' });
+        else if (source === 'camera' || source === 'mic') await this.publish(source);
+      }
     } catch (err) {
       const message = err instanceof Error ? err.message : String(err);
+      // No worker yet (one is being replaced) or the room is closing: try again shortly.
+      if (
+        err instanceof RequestError &&
+        (err.code === 'unavailable' || err.code === 'conflict') &&
+        !this.closed
+      ) {
+        if (this.joinAttempts++ < 10) {
+          this.set({ status: 'reconnecting', error: `Rejoining… (${message})` });
+          setTimeout(() => void this.join(), 1000);
+          return;
+        }
+      }
       this.set({ status: 'failed', error: `Could not join the room: ${message}` });
       if (err instanceof RequestError && err.code === 'forbidden') this.socket?.close();
     }
@@ -532,6 +555,9 @@ export class MediaSession {
   }
 
   private teardownMedia(): void {
+    // What was published comes back after a rejoin (worker restart, lost connection).
+    const published = Object.keys(this.state.local) as MediaSource[];
+    if (published.length) this.republish = published;
     for (const producer of this.producers.values()) {
       producer.close();
       producer.track?.stop();
@@ -548,6 +574,7 @@ export class MediaSession {
     if (this.closed) return;
     this.closed = true;
     this.teardownMedia();
+    this.republish = [];
     this.socket?.close();
     this.set({ status: 'left' });
   }
