@@ -150,6 +150,19 @@ export function paymentRoutes(app: OpenAPIHono, ctx: ApiContext): void {
   const stripe = createStripeClient(ctx.config.stripe);
   if (!stripe) log.info('STRIPE_SECRET_KEY is not set: payment routes answer 503');
 
+  // Documented by hand: its body is read raw, not through a zod validator.
+  app.openAPIRegistry.registerPath({
+    method: 'post',
+    path: '/api/payments/webhook',
+    tags: ['payments'],
+    summary: 'Stripe webhook: signed events (Stripe-Signature over the raw body), each applied once',
+    request: { headers: z.object({ 'stripe-signature': z.string() }) },
+    responses: {
+      200: jsonBody(WebhookAckSchema, 'Received; `processed: false` for a replay'),
+      400: problems[400],
+      503: unavailable,
+    },
+  });
   // Raw body on purpose: the signature covers the exact bytes Stripe sent.
   app.post('/api/payments/webhook', async (c) => {
     const raw = new Uint8Array(await c.req.arrayBuffer());

@@ -46,6 +46,7 @@ describe.each(DATABASE_ADAPTERS)('scheduling on %s', (_name, create) => {
     expect(Object.keys(doc.body.paths)).toEqual(
       expect.arrayContaining([
         '/api/payments/checkout',
+        '/api/payments/webhook',
         '/api/admin/payments/{id}/refund',
         '/api/courses/{courseId}/live-classes',
         '/api/bookings/{id}/reschedule',
