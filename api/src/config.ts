@@ -33,6 +33,8 @@ export const apiEnvSchema = z.object({
   API_BODY_LIMIT: env.int(1024 * 1024, 1024),
   /** Comma-separated emails that become admins when they sign up. */
   ADMIN_EMAILS: z.string().default(''),
+  /** How long a catalog page may be served from memory, ms (0: never). Writes here clear it. */
+  CATALOG_CACHE_MS: env.int(1000, 0, 60_000),
   /** Stripe secret key (sk_…). Unset: payments answer 503 `unavailable`. */
   STRIPE_SECRET_KEY: z
     .string()
@@ -88,6 +90,7 @@ export function loadApiConfig(source: Env = process.env) {
       secureCookies: e.PUBLIC_URL.startsWith('https:'),
     }),
     bodyLimitBytes: e.API_BODY_LIMIT,
+    catalogCacheMs: e.CATALOG_CACHE_MS,
     stripe: Object.freeze({
       secretKey: e.STRIPE_SECRET_KEY,
       webhookSecret: e.STRIPE_WEBHOOK_SECRET,

@@ -21,9 +21,18 @@ declare module 'hono' {
 
 /** Installed once, before every route: lets `requireUser` verify tokens with the API's secret. */
 export function authenticator(jwtSecret: string): MiddlewareHandler {
+  // Verifying an HS256 token with jsonwebtoken costs more CPU than many routes' own work (it
+  // re-parses the key each time); a token string verified once stays valid until its `exp`.
+  const verified = new Map<string, { user: AuthUser; expiresAtMs: number }>();
   const verify = (token: string): AuthUser => {
+    const hit = verified.get(token);
+    if (hit && hit.expiresAtMs > Date.now()) return hit.user;
+    if (hit) verified.delete(token);
     const claims = verifyAccessToken(token, jwtSecret);
-    return { id: claims.sub, role: claims.role, name: claims.name };
+    const user: AuthUser = { id: claims.sub, role: claims.role, name: claims.name };
+    if (verified.size >= 10_000) verified.clear();
+    verified.set(token, { user, expiresAtMs: claims.exp * 1000 });
+    return user;
   };
   return async (c, next) => {
     c.set('verifyAccess', verify);

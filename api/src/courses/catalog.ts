@@ -77,3 +77,31 @@ export async function listCatalog(
       : null,
   };
 }
+
+/**
+ * The public catalog is the same for everyone, so pages are kept for a short time (a micro-cache:
+ * under load, one query serves many requests). Writes in this process clear it; other replicas'
+ * writes show up within the TTL.
+ */
+export class CatalogCache {
+  #pages = new Map<string, { page: CoursePage; expires: number }>();
+  constructor(
+    private readonly ttlMs: number,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  async get(key: string, load: () => Promise<CoursePage>): Promise<CoursePage> {
+    if (this.ttlMs <= 0) return load();
+    const hit = this.#pages.get(key);
+    if (hit && hit.expires > this.now()) return hit.page;
+    const page = await load();
+    // bounded: a flood of distinct queries cannot grow memory without limit
+    if (this.#pages.size >= 1000) this.#pages.clear();
+    this.#pages.set(key, { page, expires: this.now() + this.ttlMs });
+    return page;
+  }
+
+  clear(): void {
+    this.#pages.clear();
+  }
+}

@@ -20,7 +20,7 @@ import { bearerSecurity, currentUser, maybeUser, optionalUser, requireUser } fro
 import type { ApiContext } from '../context.js';
 import { courseAccess, requireCourseAccess } from '../entitlements.js';
 import { jsonBody, jsonRequest, noContent, problems } from '../responses.js';
-import { listCatalog } from './catalog.js';
+import { CatalogCache, listCatalog } from './catalog.js';
 import {
   courseOf,
   LESSON_COLUMNS,
@@ -33,6 +33,9 @@ import {
 } from './rows.js';
 
 const tags = ['courses'];
+/** Writes that can change what the catalog shows (not progress or enrollment). */
+const AUTHORING_PATH =
+  /^\/api\/(courses|modules|lessons)(\/[^/]+(\/(modules|lessons|publish|archive)(\/order)?)?)?$/;
 const IdParam = z.object({ id: z.uuid() });
 const authoring = { middleware: requireUser('instructor'), security: bearerSecurity };
 const authoringErrors = {
@@ -200,7 +203,17 @@ export function courseRoutes(app: OpenAPIHono, ctx: ApiContext): void {
   const { db } = ctx;
   const log = ctx.logger.child({ module: 'courses' });
 
-  app.openapi(catalog, async (c) => c.json(await listCatalog(db, c.req.valid('query')), 200));
+  const cache = new CatalogCache(ctx.config.catalogCacheMs);
+  // Any successful change to courses, modules or lessons may change the catalog.
+  app.use('/api/*', async (c, next) => {
+    await next();
+    if (c.req.method !== 'GET' && c.res.status < 400 && AUTHORING_PATH.test(c.req.path)) cache.clear();
+  });
+
+  app.openapi(catalog, async (c) => {
+    const query = c.req.valid('query');
+    return c.json(await cache.get(JSON.stringify(query), () => listCatalog(db, query)), 200);
+  });
 
   app.openapi(detail, async (c) => {
     const { id } = c.req.valid('param');

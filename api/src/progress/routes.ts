@@ -12,7 +12,7 @@ import {
 import { z } from 'zod';
 import { bearerSecurity, currentUser, requireUser } from '../auth/middleware.js';
 import type { ApiContext } from '../context.js';
-import { requireCourseAccess } from '../entitlements.js';
+import { accessFrom, requireCourseAccess } from '../entitlements.js';
 import { jsonBody, jsonRequest, problems } from '../responses.js';
 import { COMPLETION_SHARE, coveredSeconds, mergeIntervals, type Interval } from './intervals.js';
 
@@ -89,6 +89,81 @@ async function coursePercent(db: Queryable, userId: string, courseId: string) {
   return { total, completed, percent: total ? Math.min(100, Math.floor((completed * 100) / total)) : 0 };
 }
 
+interface ProgressWrite {
+  userId: string;
+  lessonId: string;
+  courseId: string;
+  kind: LessonKind;
+  /** Undefined when the lesson's length is unknown (video not transcoded, no figure given). */
+  duration: number | undefined;
+  report: { positionSeconds: number; watched: Array<[number, number]>; done?: boolean | undefined };
+}
+
+// Each round at least one concurrent writer wins, so this many devices at once always finish.
+const MAX_ATTEMPTS = 16;
+
+/**
+ * Merges one report into the stored progress. No transaction is held across round trips (under
+ * load that starves the pool): read, merge here, then write only if the row is still at the
+ * version read; if another device wrote in between, read again and redo the merge.
+ */
+async function writeProgress(
+  db: Queryable,
+  w: ProgressWrite,
+): Promise<ProgressRow & { total: number; completed_others: number }> {
+  for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
+    const { rows } = await db.query<ProgressRow & { version: number }>(
+      `select ${PROGRESS_COLUMNS}, version from lesson_progress where user_id = $1 and lesson_id = $2`,
+      [w.userId, w.lessonId],
+    );
+    const previous = rows[0];
+    const stored =
+      typeof previous?.watched_intervals === 'string'
+        ? (JSON.parse(previous.watched_intervals) as Interval[])
+        : (previous?.watched_intervals ?? []);
+    const merged = mergeIntervals([...stored, ...w.report.watched], w.duration);
+    const watched = coveredSeconds(merged);
+    const complete =
+      Boolean(previous?.completed_at) ||
+      (w.kind === 'video'
+        ? w.duration !== undefined && watched >= COMPLETION_SHARE * w.duration
+        : w.report.done === true);
+    const position =
+      w.duration === undefined ? w.report.positionSeconds : Math.min(w.report.positionSeconds, w.duration);
+    // The course totals come back with the write (this lesson's new state is added by the
+    // caller: a statement's subqueries do not see its own changes).
+    const { rows: written } = await db.query<ProgressRow & { total: number; completed_others: number }>(
+      `insert into lesson_progress as p
+         (user_id, lesson_id, course_id, position_seconds, watched_intervals, watched_seconds, completed_at, version)
+       values ($1, $2, $7, $3, $4::jsonb, $5, case when $6::boolean then now() end, 1)
+       on conflict (user_id, lesson_id) do update
+          set position_seconds = excluded.position_seconds, watched_intervals = excluded.watched_intervals,
+              watched_seconds = excluded.watched_seconds,
+              completed_at = case when $6::boolean then coalesce(p.completed_at, now()) else null end,
+              updated_at = now(), version = p.version + 1
+        where p.version = $8
+       returning ${PROGRESS_COLUMNS.split(', ')
+         .map((col) => `p.${col}`)
+         .join(', ')},
+         (select count(*)::int from lessons where course_id = $7) as total,
+         (select count(*)::int from lesson_progress
+           where user_id = $1 and course_id = $7 and completed_at is not null and lesson_id <> $2) as completed_others`,
+      [
+        w.userId,
+        w.lessonId,
+        position,
+        JSON.stringify(merged),
+        watched,
+        complete,
+        w.courseId,
+        previous?.version ?? -1,
+      ],
+    );
+    if (written[0]) return written[0];
+  }
+  throw new AppError('conflict', 'too many simultaneous updates of this lesson’s progress; try again');
+}
+
 /** Per-lesson progress: resume position, unique seconds watched, completion; published live. */
 export function progressRoutes(app: OpenAPIHono, ctx: ApiContext): void {
   const { db } = ctx;
@@ -101,17 +176,29 @@ export function progressRoutes(app: OpenAPIHono, ctx: ApiContext): void {
       course_id: string;
       kind: LessonKind;
       duration_seconds: number;
+      instructor_id: string;
+      published: boolean;
+      enrolled: boolean;
     }>(
-      // the instructor's figure, else the transcoded video's (recorded-lessons feature)
+      // One round trip for the lesson, its length (the instructor's figure, else the transcoded
+      // video's) and what the entitlement rule needs.
       `select l.course_id, l.kind,
-              coalesce(nullif(l.duration_seconds, 0), floor(v.duration_seconds)::int, 0) as duration_seconds
-         from lessons l left join lesson_videos v on v.lesson_id = l.id and v.status = 'ready'
+              coalesce(nullif(l.duration_seconds, 0), floor(v.duration_seconds)::int, 0) as duration_seconds,
+              c.instructor_id, c.status = 'published' as published,
+              exists (select 1 from enrollments e
+                       where e.course_id = l.course_id and e.user_id = $2 and e.status = 'active') as enrolled
+         from lessons l
+         join courses c on c.id = l.course_id
+         left join lesson_videos v on v.lesson_id = l.id and v.status = 'ready'
         where l.id = $1`,
-      [id],
+      [id, user.id],
     );
     const lesson = lessons[0];
     if (!lesson) throw new AppError('not_found', 'no such lesson');
-    await requireCourseAccess(db, user, lesson.course_id, 'learner');
+    if (accessFrom(user, { instructorId: lesson.instructor_id, enrolled: lesson.enrolled }) === 'none') {
+      if (!lesson.published) throw new AppError('not_found', 'no such lesson');
+      throw new AppError('forbidden', 'enroll in this course first');
+    }
     if (body.done && lesson.kind === 'video') {
       throw new AppError('validation_failed', 'video lessons are completed by watching them', {
         fieldErrors: [{ path: 'done', message: 'only text and quiz lessons are marked done' }],
@@ -119,48 +206,21 @@ export function progressRoutes(app: OpenAPIHono, ctx: ApiContext): void {
     }
     const duration = lesson.duration_seconds > 0 ? lesson.duration_seconds : undefined;
 
-    const row = await db.transaction(async (tx) => {
-      await tx.query(
-        `insert into lesson_progress (user_id, lesson_id, course_id) values ($1, $2, $3)
-         on conflict (user_id, lesson_id) do nothing`,
-        [user.id, id, lesson.course_id],
-      );
-      // locked: two devices reporting at once must not lose each other's spans
-      const { rows } = await tx.query<ProgressRow>(
-        `select ${PROGRESS_COLUMNS} from lesson_progress where user_id = $1 and lesson_id = $2 for update`,
-        [user.id, id],
-      );
-      const previous = rows[0]!;
-      const stored =
-        typeof previous.watched_intervals === 'string'
-          ? (JSON.parse(previous.watched_intervals) as Interval[])
-          : previous.watched_intervals;
-      const merged = mergeIntervals([...stored, ...body.watched], duration);
-      const watched = coveredSeconds(merged);
-      const complete =
-        previous.completed_at !== null ||
-        (lesson.kind === 'video'
-          ? duration !== undefined && watched >= COMPLETION_SHARE * duration
-          : body.done === true);
-      const position =
-        duration === undefined ? body.positionSeconds : Math.min(body.positionSeconds, duration);
-      const { rows: updated } = await tx.query<ProgressRow>(
-        `update lesson_progress
-            set position_seconds = $3, watched_intervals = $4::jsonb, watched_seconds = $5,
-                completed_at = case when $6::boolean then coalesce(completed_at, now()) else null end,
-                updated_at = now()
-          where user_id = $1 and lesson_id = $2
-          returning ${PROGRESS_COLUMNS}`,
-        [user.id, id, position, JSON.stringify(merged), watched, complete],
-      );
-      return updated[0]!;
+    const row = await writeProgress(db, {
+      userId: user.id,
+      lessonId: id,
+      courseId: lesson.course_id,
+      kind: lesson.kind,
+      duration,
+      report: body,
     });
-    const totals = await coursePercent(db, user.id, lesson.course_id);
+    const total = Number(row.total);
+    const completed = Number(row.completed_others) + (row.completed_at ? 1 : 0);
     const event: ProgressUpdatedEvent = {
       userId: user.id,
       courseId: lesson.course_id,
       lesson: toLessonProgress(row),
-      coursePercent: totals.percent,
+      coursePercent: total ? Math.min(100, Math.floor((completed * 100) / total)) : 0,
     };
     ctx.publisher.publish(
       [`user:${user.id}`, `course-staff:${lesson.course_id}`],
