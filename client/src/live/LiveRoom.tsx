@@ -1,6 +1,7 @@
-import { useEffect, useMemo, useRef, useState, useSyncExternalStore } from 'react';
+import { useCallback, useEffect, useMemo, useRef, useState, useSyncExternalStore } from 'react';
 import { useParams, useSearchParams } from 'react-router-dom';
 import type { PeerInfo } from '@learnlive/contracts';
+import { ChatPanel } from '../community/ChatPanel.js';
 import { clientConfig } from '../lib/api.js';
 import { useAsync } from '../lib/useAsync.js';
 import { MediaSession, type RemoteMedia, type SessionState } from './MediaSession.js';
@@ -19,6 +20,8 @@ export function LiveRoomPage({ kind }: { kind: 'live' | 'mentor' }) {
   const { id = '' } = useParams();
   const [search] = useSearchParams();
   const room = `${kind}:${id}`;
+  // The chat (realtime layer) joins the same room with the same kind of token.
+  const getToken = useCallback(() => roomToken(room, search), [room, search]);
   const setup = useAsync(
     async () => ({ token: await roomToken(room, search), mediaUrl: (await clientConfig()).mediaUrl }),
     [room],
@@ -30,7 +33,7 @@ export function LiveRoomPage({ kind }: { kind: 'live' | 'mentor' }) {
         {setup.error.message}
       </p>
     );
-  return <Room kind={kind} mediaUrl={setup.value.mediaUrl} token={setup.value.token} />;
+  return <Room kind={kind} mediaUrl={setup.value.mediaUrl} token={setup.value.token} getToken={getToken} />;
 }
 
 function useSession(mediaUrl: string, token: string): [MediaSession, SessionState] {
@@ -58,7 +61,17 @@ const STATUS_TEXT: Record<SessionState['status'], string> = {
   left: 'Left',
 };
 
-function Room({ kind, mediaUrl, token }: { kind: 'live' | 'mentor'; mediaUrl: string; token: string }) {
+function Room({
+  kind,
+  mediaUrl,
+  token,
+  getToken,
+}: {
+  kind: 'live' | 'mentor';
+  mediaUrl: string;
+  token: string;
+  getToken: () => Promise<string>;
+}) {
   const [session, state] = useSession(mediaUrl, token);
   const me = state.me;
   const canModerate = me?.role === 'teacher' || me?.role === 'moderator';
@@ -87,11 +100,10 @@ function Room({ kind, mediaUrl, token }: { kind: 'live' | 'mentor'; mediaUrl: st
             <Stage session={session} state={state} kind={kind} names={names} />
             <Controls session={session} state={state} />
           </div>
-          {kind === 'live' && (
-            <aside className="live-side">
-              <Participants session={session} state={state} canModerate={canModerate} />
-            </aside>
-          )}
+          <aside className="live-side">
+            {kind === 'live' && <Participants session={session} state={state} canModerate={canModerate} />}
+            <ChatPanel getRoomToken={getToken} title={kind === 'live' ? 'Class chat' : 'Chat'} hidePresence />
+          </aside>
         </div>
       )}
     </section>
