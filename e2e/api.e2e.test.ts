@@ -94,4 +94,46 @@ describe('learner journey in the browser', () => {
     await expect.poll(() => page.getByRole('list', { name: 'My courses' }).getByRole('link').count()).toBe(1);
     await page.close();
   });
+
+  it('lets an instructor sign up, build a course in the editor and publish it to the catalog', async () => {
+    const page = await browser.newPage();
+    await page.goto(new URL('/sign-up', baseUrl).toString());
+    await page.getByLabel('Name').fill('Ines Instructor');
+    await page.getByLabel('Email').fill(`instructor-${word()}@example.org`);
+    await page.getByLabel('Password (at least 10 characters)').fill('a long enough password');
+    await page.getByLabel('I want to').selectOption('instructor');
+    await page.getByRole('button', { name: 'Sign up' }).click();
+    await page.waitForURL(/\/teach$/);
+
+    const courseTitle = `Pottery ${word()} wheel`;
+    const newCourse = page.getByRole('form', { name: 'New course' });
+    await newCourse.getByLabel('Title').fill(courseTitle);
+    await newCourse.getByLabel('Summary').fill('Centering clay');
+    await newCourse.getByRole('button', { name: 'Create draft' }).click();
+    await page.waitForURL(/\/teach\/[0-9a-f-]{36}$/);
+
+    // publishing an empty course is refused, and the page says why
+    await page.getByRole('button', { name: 'Publish' }).click();
+    await expect.poll(() => page.getByRole('alert').textContent()).toContain('at least one lesson');
+
+    const newModule = page.getByRole('form', { name: 'New module' });
+    await newModule.getByLabel('Module title').fill('Centering');
+    await newModule.getByRole('button', { name: 'Add module' }).click();
+    const newLesson = page.getByRole('form', { name: 'New lesson in Centering' });
+    await newLesson.getByLabel('Lesson title').fill('Coning up and down');
+    await newLesson.getByLabel('Kind').selectOption('text');
+    await newLesson.getByLabel('Text (text lessons)').fill('Wet hands, steady wheel.');
+    await newLesson.getByRole('button', { name: 'Add lesson' }).click();
+    await expect.poll(() => page.getByText('Coning up and down').count()).toBe(1);
+    await page.getByRole('button', { name: 'Publish' }).click();
+    await expect.poll(() => page.getByRole('heading', { level: 1 }).textContent()).toContain('(published)');
+
+    await page.getByRole('link', { name: 'Catalog' }).click();
+    await page.getByLabel('Search').fill(courseTitle.split(' ')[1]!);
+    await page.getByRole('button', { name: 'Search' }).click();
+    await expect
+      .poll(() => page.getByRole('list', { name: 'Courses' }).getByRole('link').allTextContents())
+      .toEqual([courseTitle]);
+    await page.close();
+  });
 });
