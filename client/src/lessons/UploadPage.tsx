@@ -37,9 +37,11 @@ export function LessonUploadPage() {
 
   useEffect(() => {
     void refresh();
-    const unsubscribe = subscribeLessonProgress(id, (event) =>
-      setVideo((current) => (current ? { ...current, ...event } : current)),
-    );
+    const unsubscribe = subscribeLessonProgress(id, (event) => {
+      // Ready or failed: the renditions and the reason come with the full state.
+      if (event.status !== 'processing') void refresh();
+      else setVideo((current) => (current ? { ...current, ...event } : current));
+    });
     return () => {
       unsubscribe();
       void upload.current?.abort();
