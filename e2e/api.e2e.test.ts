@@ -92,6 +92,17 @@ describe('learner journey in the browser', () => {
     // the session survives a reload (kept by the session store)
     await page.reload();
     await expect.poll(() => page.getByRole('list', { name: 'My courses' }).getByRole('link').count()).toBe(1);
+
+    // profile: rename, then end every session
+    await page.getByRole('link', { name: 'Profile' }).click();
+    const profile = page.getByRole('form', { name: 'Profile' });
+    await profile.getByLabel('Name').fill('Lin L.');
+    await profile.getByRole('button', { name: 'Save profile' }).click();
+    await expect.poll(() => page.getByRole('status').textContent()).toBe('Profile saved.');
+    await page.getByRole('button', { name: 'Sign out on every device' }).click();
+    await page.waitForURL(/\/sign-in$/);
+    await page.getByRole('link', { name: 'My learning' }).click();
+    await expect.poll(() => page.getByText('to see your courses').count()).toBe(1);
     await page.close();
   });
 

@@ -3,6 +3,7 @@ import { Catalog } from './Catalog.js';
 import { CourseEditor } from './CourseEditor.js';
 import { CoursePage } from './CoursePage.js';
 import { MyLearning } from './MyLearning.js';
+import { Profile } from './Profile.js';
 import { SignUp } from './SignUp.js';
 import { Teach } from './Teach.js';
 import { AdminPayments } from './payments/AdminPayments.js';
@@ -21,6 +22,7 @@ export const routes: RouteObject[] = [
   { path: '/courses', element: <Catalog /> },
   { path: '/courses/:id', element: <CoursePage /> },
   { path: '/learning', element: <MyLearning /> },
+  { path: '/profile', element: <Profile /> },
   { path: '/teach', element: <Teach /> },
   { path: '/teach/:id', element: <CourseEditor /> },
   // payments and scheduling
@@ -42,5 +44,6 @@ export const navLinks: Array<{ to: string; label: string }> = [
   { to: '/teach', label: 'Teach' },
   { to: '/sessions', label: 'Sessions' },
   { to: '/mentoring', label: 'Mentors' },
+  { to: '/profile', label: 'Profile' },
   { to: '/sign-up', label: 'Sign up' },
 ];
