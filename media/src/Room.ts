@@ -13,6 +13,7 @@ import type {
 } from '@learnlive/contracts';
 import { MEDIA_CODECS } from './codecs.js';
 import { Peer, type Emit, type TransportAppData } from './Peer.js';
+import type { RoomStateStore } from './RoomState.js';
 import type { PooledWorker } from './WorkerPool.js';
 
 export interface RoomLimits {
@@ -64,8 +65,10 @@ async function clientInput<T>(what: string, run: () => Promise<T>): Promise<T> {
  */
 export class Room extends EventEmitter<{ close: [reason: 'empty' | 'worker_died' | 'shutdown'] }> {
   readonly peers = new Map<string, Peer>();
-  /** Users kicked from this room: rejoining is refused while the room lives. */
-  readonly banned = new Set<string>();
+  /** Users kicked from this room: rejoining is refused (kept in the state store). */
+  readonly banned: Set<string>;
+  /** Users a teacher let speak; a reload keeps the grant (kept in the state store). */
+  readonly granted: Set<string>;
   private activeSpeakerPeerId: string | null = null;
   private lastQuality = '';
   private readonly qualityTimer: NodeJS.Timeout;
@@ -78,9 +81,13 @@ export class Room extends EventEmitter<{ close: [reason: 'empty' | 'worker_died'
     readonly router: types.Router,
     private readonly speakerObserver: types.ActiveSpeakerObserver,
     private readonly limits: RoomLimits,
+    private readonly store: RoomStateStore,
+    snapshot: { banned: string[]; granted: string[] },
     private readonly logger: Logger,
   ) {
     super();
+    this.banned = new Set(snapshot.banned);
+    this.granted = new Set(snapshot.granted);
     router.on('workerclose', () => {
       this.logger.warn({ roomId: id }, 'room lost its worker');
       for (const peer of this.peers.values()) peer.send('rejoin', { reason: 'worker_died' });
@@ -101,13 +108,25 @@ export class Room extends EventEmitter<{ close: [reason: 'empty' | 'worker_died'
     kind: RoomKind,
     slot: PooledWorker,
     limits: RoomLimits,
+    store: RoomStateStore,
     logger: Logger,
   ): Promise<Room> {
     if (kind !== 'live' && kind !== 'mentor')
       throw new AppError('forbidden', 'this token is not for a live class or a mentor session');
+    const snapshot = await store.load(id);
     const router = await slot.worker.createRouter({ mediaCodecs: MEDIA_CODECS, appData: { roomId: id } });
     const speakerObserver = await router.createActiveSpeakerObserver({ interval: 300 });
-    return new Room(id, kind, slot, router, speakerObserver, limits, logger.child({ roomId: id }));
+    return new Room(
+      id,
+      kind,
+      slot,
+      router,
+      speakerObserver,
+      limits,
+      store,
+      snapshot,
+      logger.child({ roomId: id }),
+    );
   }
 
   get isClosed(): boolean {
@@ -141,6 +160,7 @@ export class Room extends EventEmitter<{ close: [reason: 'empty' | 'worker_died'
       previous.disconnect();
     }
     const peer = new Peer(claims.sub, claims.name, claims.role, emit, disconnect);
+    peer.granted = this.kind === 'live' && this.granted.has(claims.sub);
     this.peers.set(peer.id, peer);
     this.broadcast(peer, 'peerJoined', peer.info());
     this.logger.info({ peerId: peer.id, userId: claims.sub, role: claims.role }, 'peer joined');
@@ -453,15 +473,19 @@ export class Room extends EventEmitter<{ close: [reason: 'empty' | 'worker_died'
     return target;
   }
 
-  grantSpeak(by: Peer, { peerId }: MediaRequest<'grantSpeak'>): void {
+  async grantSpeak(by: Peer, { peerId }: MediaRequest<'grantSpeak'>): Promise<void> {
     const target = this.moderated(by, peerId);
+    await this.store.setGranted(this.id, target.userId, true);
+    this.granted.add(target.userId);
     target.granted = true;
     target.handRaised = false;
     this.broadcast(undefined, 'peerUpdated', target.info());
   }
 
-  revokeSpeak(by: Peer, { peerId }: MediaRequest<'revokeSpeak'>): void {
+  async revokeSpeak(by: Peer, { peerId }: MediaRequest<'revokeSpeak'>): Promise<void> {
     const target = this.moderated(by, peerId);
+    await this.store.setGranted(this.id, target.userId, false);
+    this.granted.delete(target.userId);
     target.granted = false;
     target.handRaised = false;
     if (!target.canProduce) for (const producer of [...target.producers.values()]) producer.close();
@@ -483,9 +507,12 @@ export class Room extends EventEmitter<{ close: [reason: 'empty' | 'worker_died'
     return { paused };
   }
 
-  kick(by: Peer, { peerId }: MediaRequest<'kick'>): Peer {
+  async kick(by: Peer, { peerId }: MediaRequest<'kick'>): Promise<Peer> {
     const target = this.moderated(by, peerId);
+    // Stored first: once the store has it, no media process lets the user back in.
+    await this.store.ban(this.id, target.userId);
     this.banned.add(target.userId);
+    this.granted.delete(target.userId);
     target.send('kicked', { byPeerId: by.id });
     this.leave(target);
     this.logger.info({ by: by.id, peerId: target.id, userId: target.userId }, 'peer kicked');

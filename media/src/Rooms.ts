@@ -1,6 +1,7 @@
 import type { Logger } from '@learnlive/common';
 import type { RoomKind } from '@learnlive/contracts';
 import { Room, type RoomLimits } from './Room.js';
+import { MemoryRoomStateStore, type RoomStateStore } from './RoomState.js';
 import type { WorkerPool } from './WorkerPool.js';
 
 export interface RoomsOptions extends RoomLimits {
@@ -18,6 +19,7 @@ export class Rooms {
     private readonly pool: WorkerPool,
     private readonly options: RoomsOptions,
     private readonly logger: Logger,
+    readonly store: RoomStateStore = new MemoryRoomStateStore(),
   ) {}
 
   get size(): number {
@@ -35,7 +37,7 @@ export class Rooms {
         return room;
       }
     }
-    const creating = Room.create(id, kind, this.pool.leastLoaded(), this.options, this.logger);
+    const creating = Room.create(id, kind, this.pool.leastLoaded(), this.options, this.store, this.logger);
     this.rooms.set(id, creating);
     let room: Room;
     try {
@@ -44,9 +46,11 @@ export class Rooms {
       if (this.rooms.get(id) === creating) this.rooms.delete(id);
       throw err;
     }
-    room.once('close', () => {
+    room.once('close', (reason) => {
       if (this.rooms.get(id) === creating) this.rooms.delete(id);
       this.cancelEmpty(id);
+      // In-process state goes with a room that ended; a worker death keeps it for the rejoin.
+      if (reason !== 'worker_died' && this.store instanceof MemoryRoomStateStore) this.store.forget(id);
     });
     return room;
   }
@@ -82,6 +86,7 @@ export class Rooms {
     for (const timer of this.emptyTimers.values()) clearTimeout(timer);
     this.emptyTimers.clear();
     this.rooms.clear();
+    await this.store.close();
     this.logger.info('rooms closed');
   }
 }

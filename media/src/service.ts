@@ -12,6 +12,7 @@ import {
 import { Server } from 'socket.io';
 import type { MediaConfig } from './config.js';
 import { Rooms } from './Rooms.js';
+import { MemoryRoomStateStore, RedisRoomStateStore } from './RoomState.js';
 import { attachSignalling, type MediaServer } from './signalling.js';
 import { turnCredentials } from './turn.js';
 import { WorkerPool } from './WorkerPool.js';
@@ -21,6 +22,8 @@ export interface MediaService {
   readonly engine: SocketEngine;
   readonly pool: WorkerPool;
   readonly rooms: Rooms;
+  /** Where bans and speaking grants live: `memory` or `redis`. */
+  readonly roomState: 'memory' | 'redis';
   close(): Promise<void>;
 }
 
@@ -43,7 +46,8 @@ export async function startMedia(config: MediaConfig, logger: Logger): Promise<M
     'request',
     'ok',
   ]);
-  const rooms = new Rooms(pool, config.limits, log);
+  const store = config.redisUrl ? new RedisRoomStateStore(config.redisUrl, log) : new MemoryRoomStateStore();
+  const rooms = new Rooms(pool, config.limits, log, store);
   const ops = new Ops('media', {
     workers: async () => {
       await Promise.all(pool.workers.map((slot) => slot.worker.getResourceUsage()));
@@ -77,6 +81,7 @@ export async function startMedia(config: MediaConfig, logger: Logger): Promise<M
       engine: server.engine,
       pool,
       rooms,
+      roomState: store.kind,
       close: once(() =>
         closeAll(log, [
           ['rooms', () => rooms.close()],
@@ -86,6 +91,7 @@ export async function startMedia(config: MediaConfig, logger: Logger): Promise<M
       ),
     };
   } catch (err) {
+    await store.close();
     await pool.close();
     throw err;
   }

@@ -96,13 +96,10 @@ export function attachSignalling(io: MediaServer, options: SignallingOptions): v
     setPreferredLayers: async ({ room, peer }, req) => (await room.setPreferredLayers(peer, req), empty),
     getStats: ({ room, peer }, req) => room.getStats(peer, req),
     raiseHand: ({ room, peer }, req) => (room.raiseHand(peer, req), empty),
-    grantSpeak: ({ room, peer }, req) => (room.grantSpeak(peer, req), empty),
-    revokeSpeak: ({ room, peer }, req) => (room.revokeSpeak(peer, req), empty),
+    grantSpeak: async ({ room, peer }, req) => (await room.grantSpeak(peer, req), empty),
+    revokeSpeak: async ({ room, peer }, req) => (await room.revokeSpeak(peer, req), empty),
     mute: ({ room, peer }, req) => room.mute(peer, req),
-    kick: ({ room, peer }, req) => {
-      room.kick(peer, req);
-      return empty;
-    },
+    kick: async ({ room, peer }, req) => (await room.kick(peer, req), empty),
   };
 
   function detach(session: Session): void {
