@@ -88,6 +88,7 @@ export async function startSystem(config: AllInOneConfig, logger: Logger): Promi
       realtimeAdapter: realtime.adapter,
       mediaEngine: media.engine,
       mediaWorkers: `${media.pool.size} mediasoup workers`,
+      mediaRoomState: media.roomState,
       jobQueue: queue.kind,
     };
     const publicBase = (port: number) => `http://${config.publicHost}:${port}`;
