@@ -81,7 +81,10 @@ describe('community chat in the browser', () => {
   async function open(session: SessionResponse): Promise<Page> {
     const context = await browser.newContext();
     await context.addInitScript(
-      (value) => localStorage.setItem('learnlive.session', value),
+      (value) =>
+        (
+          globalThis as unknown as { localStorage: { setItem(k: string, v: string): void } }
+        ).localStorage.setItem('learnlive.session', value),
       JSON.stringify({
         accessToken: session.accessToken,
         user: { id: session.user.id, role: session.user.role, name: session.user.displayName },

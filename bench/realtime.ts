@@ -1,0 +1,387 @@
+/**
+ * `npm run bench:realtime`: chat fan-out through the realtime layer on loopback. Realtime nodes
+ * run as their own processes (so their CPU and RSS are theirs alone); load generators run in
+ * separate child processes (bench/realtime/loadgen.ts). For each engine (uWebSockets.js, and
+ * socket.io's default `ws` as the baseline, in the same run) and for 1 node (in-memory adapter)
+ * and 3 nodes (Redis adapter): connections stepped up in one room, then the same connections
+ * spread over many rooms. Each step offers a fixed delivery rate for a fixed window and reports
+ * deliveries per second, p50/p99 latency (send → receive, across processes), RSS per
+ * connection and server CPU per delivered message. Bounded: it stops by itself in a few
+ * minutes. Arguments: `--quick` (smaller steps), `--max N` (largest step).
+ */
+/* eslint-disable no-console -- a benchmark prints its table */
+import { fork, spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { mkdir, writeFile } from 'node:fs/promises';
+import { fileURLToPath } from 'node:url';
+import { io, type Socket } from 'socket.io-client';
+import { signToken } from '@learnlive/common';
+import {
+  TEST_JWT_SECRET,
+  createPostgresDatabase,
+  freePort,
+  startRedis,
+  waitFor,
+  type TestDatabase,
+  type TestRedis,
+} from '@learnlive/testing';
+
+const ROOT = fileURLToPath(new URL('..', import.meta.url));
+const args = process.argv.slice(2);
+const QUICK = args.includes('--quick');
+const MAX = Number(args[args.indexOf('--max') + 1]) || (QUICK ? 2_000 : 10_000);
+const STEPS = (QUICK ? [500, 2_000] : [1_000, 5_000, 10_000]).filter((n) => n <= MAX);
+const MANY_ROOMS = 100;
+/** Deliveries per second offered (the issue's goal for one node) and the window measured. */
+const OFFERED = 200_000;
+const WINDOW_MS = QUICK ? 3_000 : 5_000;
+/** The sender's ceiling: each message is a PostgreSQL transaction before its broadcast. */
+const MAX_SENDS_PER_SECOND = 500;
+const LOADGENS = 4;
+const CLK_TCK = 100;
+
+type Engine = 'uWebSockets.js' | 'ws';
+interface Row {
+  engine: Engine;
+  nodes: number;
+  rooms: number;
+  connections: number;
+  offeredPerSecond: number;
+  deliveriesPerSecond: number;
+  p50Ms: number;
+  p99Ms: number;
+  rssPerConnectionKB: number;
+  serverCpuUsPerDelivery: number;
+  failedConnections: number;
+}
+
+// ------------------------------------------------------------------ processes
+
+interface NodeProcess {
+  url: string;
+  child: ChildProcess;
+}
+
+async function startNodes(
+  engine: Engine,
+  count: number,
+  db: TestDatabase,
+  redis: TestRedis,
+): Promise<NodeProcess[]> {
+  const nodes: NodeProcess[] = [];
+  for (let i = 0; i < count; i++) {
+    const port = await freePort();
+    let output = '';
+    const child = spawn(
+      process.execPath,
+      ['--conditions=source', '--import', 'tsx', 'realtime/src/main.ts'],
+      {
+        cwd: ROOT,
+        env: {
+          ...process.env,
+          REALTIME_PORT: String(port),
+          REALTIME_HOST: '127.0.0.1',
+          DATABASE_URL: db.url,
+          ...(count > 1 ? { REDIS_URL: redis.url } : {}),
+          JWT_SECRET: TEST_JWT_SECRET,
+          SOCKET_ENGINE: engine,
+          LOG_LEVEL: 'info',
+          CHAT_RATE_MESSAGES: '1000000',
+          SOCKET_EVENTS_PER_SECOND: '1000000',
+          MAX_ROOMS_PER_SOCKET: String(MANY_ROOMS),
+          // offsets do the catch-up here; recovery would keep every broadcast in memory
+          CONNECTION_RECOVERY_MS: '0',
+        },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
+    child.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    await waitFor(() => output.includes('realtime listening') || child.exitCode !== null, {
+      timeoutMs: 60_000,
+      what: 'realtime node',
+    });
+    if (child.exitCode !== null) throw new Error(`node failed: ${output}`);
+    if (!output.includes(`"engine":"${engine}"`)) throw new Error(`node did not run ${engine}: ${output}`);
+    nodes.push({ url: `http://127.0.0.1:${port}`, child });
+  }
+  return nodes;
+}
+
+function stopProcess(child: ChildProcess): Promise<void> {
+  return new Promise((resolve) => {
+    if (child.exitCode !== null || child.signalCode !== null) return resolve();
+    child.once('exit', () => resolve());
+    child.kill('SIGKILL');
+  });
+}
+
+function cpuSeconds(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / CLK_TCK; // utime, stime
+}
+
+function rssBytes(pid: number): number {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  return Number(/VmRSS:\s+(\d+) kB/.exec(status)?.[1] ?? 0) * 1024;
+}
+
+interface Loadgen {
+  child: ChildProcess;
+  ask<T>(message: object, answer: string): Promise<T>;
+}
+
+function startLoadgen(): Loadgen {
+  const child = fork(fileURLToPath(new URL('./realtime/loadgen.ts', import.meta.url)), [], {
+    execArgv: ['--conditions=source', '--import', 'tsx'],
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
+  return {
+    child,
+    ask: <T>(message: object, answer: string) =>
+      new Promise<T>((resolve, reject) => {
+        const onMessage = (m: { type: string }) => {
+          if (m.type !== answer) return;
+          child.off('message', onMessage);
+          resolve(m as T);
+        };
+        child.on('message', onMessage);
+        child.once('exit', (code) => reject(new Error(`loadgen exited ${code}`)));
+        child.send(message);
+      }),
+  };
+}
+
+// ------------------------------------------------------------------ one configuration
+
+const now = () => performance.timeOrigin + performance.now();
+const percentile = (sorted: number[], p: number) =>
+  sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]! : NaN;
+
+async function connectSender(url: string, rooms: string[]): Promise<Socket> {
+  const user = 'bench-sender';
+  const socket = io(url, {
+    transports: ['websocket'],
+    auth: {
+      token: signToken({ typ: 'access', sub: user, role: 'admin', name: user }, TEST_JWT_SECRET, 3600),
+    },
+    forceNew: true,
+  });
+  await new Promise<void>((resolve, reject) => {
+    socket.once('connect', resolve);
+    socket.once('connect_error', reject);
+  });
+  for (const room of rooms) {
+    const token = signToken(
+      { typ: 'room', sub: user, name: user, room, kind: 'course', role: 'moderator' },
+      TEST_JWT_SECRET,
+      3600,
+    );
+    await socket.timeout(10_000).emitWithAck('room:join', { token });
+  }
+  return socket;
+}
+
+/** Sends at `perSecond` for `ms`, spread over `rooms`; the text starts with the send time. */
+async function sendFor(sender: Socket, rooms: string[], perSecond: number, ms: number): Promise<number> {
+  const padding = 'x'.repeat(64);
+  let sent = 0;
+  let acked = 0;
+  const started = Date.now();
+  await new Promise<void>((resolve) => {
+    const timer = setInterval(() => {
+      const due = Math.floor(((Date.now() - started) / 1000) * perSecond);
+      for (; sent < due; sent++) {
+        const room = rooms[sent % rooms.length]!;
+        sender.emit('chat:send', { room, text: `${now()} ${padding}` }, () => acked++);
+      }
+      if (Date.now() - started >= ms) {
+        clearInterval(timer);
+        resolve();
+      }
+    }, 5);
+  });
+  return sent;
+}
+
+async function runConfiguration(
+  engine: Engine,
+  nodeCount: number,
+  db: TestDatabase,
+  redis: TestRedis,
+  rows: Row[],
+): Promise<void> {
+  const nodes = await startNodes(engine, nodeCount, db, redis);
+  const loadgens = Array.from({ length: LOADGENS }, startLoadgen);
+  const pids = nodes.map((n) => n.child.pid!);
+  const urls = nodes.map((n) => n.url);
+  try {
+    await new Promise((r) => setTimeout(r, 500));
+    const baseRss = pids.reduce((sum, pid) => sum + rssBytes(pid), 0);
+    let open = 0;
+    let failed = 0;
+    let batch = 0;
+    const measure = async (rooms: string[], connections: number, offered: number) => {
+      const perRoom = connections / rooms.length;
+      const sendsPerSecond = Math.min(MAX_SENDS_PER_SECOND, Math.max(1, Math.round(offered / perRoom)));
+      const sender = await connectSender(urls[0]!, rooms);
+      try {
+        await sendFor(sender, rooms, sendsPerSecond, 500); // warm-up
+        await new Promise((r) => setTimeout(r, 300));
+        await Promise.all(loadgens.map((l) => l.ask({ type: 'start' }, 'started')));
+        const cpu0 = pids.reduce((s, pid) => s + cpuSeconds(pid), 0);
+        const t0 = Date.now();
+        await sendFor(sender, rooms, sendsPerSecond, WINDOW_MS);
+        await new Promise((r) => setTimeout(r, 500)); // let the last sends arrive
+        const elapsed = (Date.now() - t0) / 1000;
+        const cpu = pids.reduce((s, pid) => s + cpuSeconds(pid), 0) - cpu0;
+        const reports = await Promise.all(
+          loadgens.map((l) => l.ask<{ deliveries: number; sample: number[] }>({ type: 'stop' }, 'report')),
+        );
+        const deliveries = reports.reduce((s, r) => s + r.deliveries, 0);
+        const latencies = reports.flatMap((r) => r.sample).sort((a, b) => a - b);
+        const rss = pids.reduce((sum, pid) => sum + rssBytes(pid), 0);
+        const row: Row = {
+          engine,
+          nodes: nodeCount,
+          rooms: rooms.length,
+          connections,
+          offeredPerSecond: Math.round(sendsPerSecond * perRoom),
+          deliveriesPerSecond: Math.round(deliveries / elapsed),
+          p50Ms: Number(percentile(latencies, 50).toFixed(2)),
+          p99Ms: Number(percentile(latencies, 99).toFixed(2)),
+          rssPerConnectionKB: Number(((rss - baseRss) / connections / 1024).toFixed(1)),
+          serverCpuUsPerDelivery: Number(((cpu / Math.max(1, deliveries)) * 1e6).toFixed(2)),
+          failedConnections: failed,
+        };
+        rows.push(row);
+        console.log(JSON.stringify(row));
+      } finally {
+        sender.close();
+      }
+    };
+    const grow = async (target: number, rooms: string[]) => {
+      const add = target - open;
+      if (add <= 0) return;
+      const per = Math.ceil(add / LOADGENS);
+      batch++;
+      const results = await Promise.all(
+        loadgens.map((l, i) =>
+          l.ask<{ opened: number; failed: number }>(
+            {
+              type: 'open',
+              urls,
+              count: Math.min(per, add - i * per),
+              rooms,
+              prefix: `u${batch}-${i}`,
+              secret: TEST_JWT_SECRET,
+            },
+            'ready',
+          ),
+        ),
+      );
+      open += results.reduce((s, r) => s + r.opened, 0);
+      failed += results.reduce((s, r) => s + r.failed, 0);
+    };
+
+    // one room, stepped up
+    const oneRoom = [`course:bench-${engine === 'ws' ? 'w' : 'u'}${nodeCount}`];
+    for (const step of STEPS) {
+      await grow(step, oneRoom);
+      await measure(oneRoom, open, OFFERED);
+    }
+    // at half the offered rate (the issue's latency goal)
+    await measure(oneRoom, open, OFFERED / 2);
+    // many rooms: the same number of new connections spread over MANY_ROOMS rooms
+    for (const l of loadgens) await l.ask({ type: 'exit' }, 'never').catch(() => {});
+    const fresh = Array.from({ length: LOADGENS }, startLoadgen);
+    loadgens.splice(0, loadgens.length, ...fresh);
+    open = 0;
+    const manyRooms = Array.from(
+      { length: MANY_ROOMS },
+      (_, i) => `course:many-${engine === 'ws' ? 'w' : 'u'}${nodeCount}-${i}`,
+    );
+    await new Promise((r) => setTimeout(r, 500));
+    await grow(STEPS.at(-1)!, manyRooms);
+    await measure(manyRooms, open, OFFERED);
+  } finally {
+    for (const l of loadgens) await stopProcess(l.child);
+    for (const n of nodes) await stopProcess(n.child);
+  }
+}
+
+// ------------------------------------------------------------------ main
+
+const started = Date.now();
+const [db, redis] = await Promise.all([createPostgresDatabase(), startRedis()]);
+const rows: Row[] = [];
+const deadline = setTimeout(() => {
+  console.error('bench:realtime took longer than 8 minutes; stopping');
+  process.exit(1);
+}, 8 * 60_000);
+try {
+  for (const nodeCount of [1, 3]) {
+    for (const engine of ['uWebSockets.js', 'ws'] as const) {
+      await runConfiguration(engine, nodeCount, db, redis, rows);
+    }
+  }
+} finally {
+  await redis.stop();
+  await db.drop();
+  clearTimeout(deadline);
+}
+
+// our figure (uWebSockets.js) beside the baseline (ws) measured in the same run
+const table = rows
+  .filter((r) => r.engine === 'uWebSockets.js')
+  .map((u) => {
+    const w = rows.find(
+      (r) =>
+        r.engine === 'ws' &&
+        r.nodes === u.nodes &&
+        r.rooms === u.rooms &&
+        r.connections === u.connections &&
+        r.offeredPerSecond === u.offeredPerSecond,
+    );
+    const ratio = (a: number, b: number | undefined) => (b ? (a / b).toFixed(2) : '–');
+    return {
+      nodes: u.nodes,
+      rooms: u.rooms,
+      conns: u.connections,
+      offered: u.offeredPerSecond,
+      'uws deliv/s': u.deliveriesPerSecond,
+      'ws deliv/s': w?.deliveriesPerSecond,
+      'deliv ratio': ratio(u.deliveriesPerSecond, w?.deliveriesPerSecond),
+      'uws p50/p99 ms': `${u.p50Ms}/${u.p99Ms}`,
+      'ws p50/p99 ms': w ? `${w.p50Ms}/${w.p99Ms}` : '–',
+      'uws KB/conn': u.rssPerConnectionKB,
+      'ws KB/conn': w?.rssPerConnectionKB,
+      'uws us/deliv': u.serverCpuUsPerDelivery,
+      'ws us/deliv': w?.serverCpuUsPerDelivery,
+      'cpu ratio ws/uws': ratio(w?.serverCpuUsPerDelivery ?? 0, u.serverCpuUsPerDelivery),
+      failed: u.failedConnections + (w?.failedConnections ?? 0),
+    };
+  });
+console.table(table);
+const file = fileURLToPath(
+  new URL(`./results/realtime-${new Date().toISOString().replace(/[:.]/g, '-')}.json`, import.meta.url),
+);
+await mkdir(fileURLToPath(new URL('./results/', import.meta.url)), { recursive: true });
+await writeFile(
+  file,
+  JSON.stringify(
+    {
+      bench: 'realtime',
+      quick: QUICK,
+      steps: STEPS,
+      windowMs: WINDOW_MS,
+      seconds: (Date.now() - started) / 1000,
+      rows,
+    },
+    null,
+    2,
+  ),
+);
+console.log(`written ${file} in ${Math.round((Date.now() - started) / 1000)} s`);
+process.exit(0);
