@@ -21,6 +21,20 @@ export interface RoomLimits {
   roomCapacity: number;
   transportsPerPeer: number;
   producersPerPeer: number;
+  /**
+   * Receive transports one router carries before the room spreads viewers to a router on
+   * another worker (producers piped there with `pipeToRouter`).
+   */
+  recvTransportsPerRouter: number;
+}
+
+/** Picks a worker for an extra router of a large room, other than those given; none: stay. */
+export type PickWorker = (exclude: readonly PooledWorker[]) => PooledWorker | undefined;
+
+interface RouterSlot {
+  slot: PooledWorker;
+  router: types.Router;
+  recvTransports: number;
 }
 
 interface ProducerAppData extends types.AppData {
@@ -71,6 +85,11 @@ export class Room extends EventEmitter<{ close: [reason: 'empty' | 'worker_died'
   readonly granted: Set<string>;
   private activeSpeakerPeerId: string | null = null;
   private lastQuality = '';
+  /** The home router (producers live here) first, then routers on other workers for viewers. */
+  private readonly routers: RouterSlot[];
+  private readonly transportRouters = new Map<string, RouterSlot>();
+  private readonly piped = new Map<string, Promise<void>>();
+  private addingRouter: Promise<RouterSlot | undefined> | undefined;
   private readonly qualityTimer: NodeJS.Timeout;
   private closed = false;
 
@@ -83,16 +102,14 @@ export class Room extends EventEmitter<{ close: [reason: 'empty' | 'worker_died'
     private readonly limits: RoomLimits,
     private readonly store: RoomStateStore,
     snapshot: { banned: string[]; granted: string[] },
+    private readonly pickWorker: PickWorker,
     private readonly logger: Logger,
   ) {
     super();
+    this.routers = [{ slot, router, recvTransports: 0 }];
     this.banned = new Set(snapshot.banned);
     this.granted = new Set(snapshot.granted);
-    router.on('workerclose', () => {
-      this.logger.warn({ roomId: id }, 'room lost its worker');
-      for (const peer of this.peers.values()) peer.send('rejoin', { reason: 'worker_died' });
-      this.close('worker_died');
-    });
+    router.on('workerclose', () => this.lostWorker());
     speakerObserver.on('dominantspeaker', ({ producer }) => {
       const peerId = (producer.appData as ProducerAppData).peerId;
       if (peerId === this.activeSpeakerPeerId) return;
@@ -110,6 +127,7 @@ export class Room extends EventEmitter<{ close: [reason: 'empty' | 'worker_died'
     limits: RoomLimits,
     store: RoomStateStore,
     logger: Logger,
+    pickWorker: PickWorker = () => undefined,
   ): Promise<Room> {
     if (kind !== 'live' && kind !== 'mentor')
       throw new AppError('forbidden', 'this token is not for a live class or a mentor session');
@@ -125,8 +143,56 @@ export class Room extends EventEmitter<{ close: [reason: 'empty' | 'worker_died'
       limits,
       store,
       snapshot,
+      pickWorker,
       logger.child({ roomId: id }),
     );
+  }
+
+  /** Any of the room's workers died: everyone rejoins (the room is recreated on live workers). */
+  private lostWorker(): void {
+    if (this.closed) return;
+    this.logger.warn('room lost a worker');
+    for (const peer of this.peers.values()) peer.send('rejoin', { reason: 'worker_died' });
+    this.close('worker_died');
+  }
+
+  /** Routers in use (home first), for tests and metrics. */
+  get routerCount(): number {
+    return this.routers.length;
+  }
+
+  /** Where a new receive transport goes: the first router under budget, or a new one. */
+  private async placeRecv(): Promise<RouterSlot> {
+    const budget = this.limits.recvTransportsPerRouter;
+    const free = this.routers.find((r) => r.recvTransports < budget && !r.router.closed);
+    if (free) return free;
+    this.addingRouter ??= (async () => {
+      const slot = this.pickWorker(this.routers.map((r) => r.slot));
+      if (!slot) return undefined;
+      const router = await slot.worker.createRouter({
+        mediaCodecs: MEDIA_CODECS,
+        appData: { roomId: this.id },
+      });
+      router.on('workerclose', () => this.lostWorker());
+      const added: RouterSlot = { slot, router, recvTransports: 0 };
+      this.routers.push(added);
+      this.logger.info({ worker: slot.index, routers: this.routers.length }, 'room spread to another worker');
+      return added;
+    })().finally(() => (this.addingRouter = undefined));
+    // No other worker: the home router takes more than its budget.
+    return (await this.addingRouter) ?? this.routers[0]!;
+  }
+
+  /** Makes `producerId` available on `target` (once): consumers there read the pipe producer. */
+  private pipe(producerId: string, target: RouterSlot): Promise<void> {
+    const key = `${target.router.id}:${producerId}`;
+    let piping = this.piped.get(key);
+    if (!piping) {
+      piping = this.router.pipeToRouter({ producerId, router: target.router }).then(() => undefined);
+      piping.catch(() => this.piped.delete(key));
+      this.piped.set(key, piping);
+    }
+    return piping;
   }
 
   get isClosed(): boolean {
@@ -215,8 +281,10 @@ export class Room extends EventEmitter<{ close: [reason: 'empty' | 'worker_died'
         'rate_limited',
         `at most ${this.limits.transportsPerPeer} transports per participant`,
       );
-    const transport = await this.router.createWebRtcTransport<TransportAppData>({
-      webRtcServer: this.slot.webRtcServer,
+    // Producers stay on the home router; viewers spread over routers on other workers.
+    const place = direction === 'send' ? this.routers[0]! : await this.placeRecv();
+    const transport = await place.router.createWebRtcTransport<TransportAppData>({
+      webRtcServer: place.slot.webRtcServer,
       enableUdp: true,
       enableTcp: true,
       preferUdp: true,
@@ -228,7 +296,11 @@ export class Room extends EventEmitter<{ close: [reason: 'empty' | 'worker_died'
       throw new AppError('conflict', 'you left the room');
     }
     peer.transports.set(transport.id, transport);
+    this.transportRouters.set(transport.id, place);
+    if (direction === 'recv') place.recvTransports += 1;
     transport.observer.once('close', () => {
+      if (direction === 'recv') place.recvTransports -= 1;
+      this.transportRouters.delete(transport.id);
       peer.transports.delete(transport.id);
       peer.scores.delete(transport.id);
     });
@@ -305,7 +377,7 @@ export class Room extends EventEmitter<{ close: [reason: 'empty' | 'worker_died'
       peer.scores.delete(producer.id);
       // When the router goes (worker death, room closing) peers are told to rejoin instead: the
       // owner must not forget what it published, it publishes it again after the rejoin.
-      if (!this.router.closed)
+      if (!this.router.closed && !this.closed)
         this.broadcast(undefined, 'producerClosed', { producerId: producer.id, peerId: peer.id });
     });
     producer.on('score', (scores) => {
@@ -371,6 +443,8 @@ export class Room extends EventEmitter<{ close: [reason: 'empty' | 'worker_died'
     if (!this.router.canConsume({ producerId: producer.id, rtpCapabilities: capabilities }))
       throw new AppError('bad_request', 'your device cannot receive this producer');
     const source = (producer.appData as ProducerAppData).source;
+    const place = this.transportRouters.get(transport.id);
+    if (place && place.router !== this.router) await this.pipe(producer.id, place);
     const consumer = await clientInput('consume', () =>
       transport.consume<ConsumerAppData>({
         producerId: producer.id,
@@ -537,7 +611,7 @@ export class Room extends EventEmitter<{ close: [reason: 'empty' | 'worker_died'
     clearInterval(this.qualityTimer);
     for (const peer of this.peers.values()) peer.close();
     this.peers.clear();
-    this.router.close();
+    for (const { router } of this.routers) router.close();
     this.logger.info({ reason }, 'room closed');
     this.emit('close', reason);
   }

@@ -37,7 +37,15 @@ export class Rooms {
         return room;
       }
     }
-    const creating = Room.create(id, kind, this.pool.leastLoaded(), this.options, this.store, this.logger);
+    const creating = Room.create(
+      id,
+      kind,
+      this.pool.leastLoaded(),
+      this.options,
+      this.store,
+      this.logger,
+      (exclude) => this.pool.leastLoaded(exclude),
+    );
     this.rooms.set(id, creating);
     let room: Room;
     try {

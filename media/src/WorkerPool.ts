@@ -55,11 +55,14 @@ export class WorkerPool extends EventEmitter<{ workerdied: [index: number]; clos
   }
 
   /** The worker with the fewest routers: where a new room goes. */
-  leastLoaded(): PooledWorker {
+  leastLoaded(): PooledWorker;
+  /** The same among the others (a large room spreading); undefined if there is none. */
+  leastLoaded(exclude: readonly PooledWorker[]): PooledWorker | undefined;
+  leastLoaded(exclude?: readonly PooledWorker[]): PooledWorker | undefined {
     // A dead worker stays in its slot until its replacement is up: never place a room on it.
-    const alive = this.slots.filter((slot) => !slot.worker.closed);
+    const alive = this.slots.filter((slot) => !slot.worker.closed && !exclude?.includes(slot));
     const best = alive.reduce((a, b) => (b.routers < a.routers ? b : a), alive[0]!);
-    if (!best) throw new AppError('unavailable', 'no media worker is running, try again shortly');
+    if (!best && !exclude) throw new AppError('unavailable', 'no media worker is running, try again shortly');
     return best;
   }
 

@@ -28,6 +28,8 @@ export const mediaEnvSchema = z.object({
   MEDIA_ROOM_EMPTY_GRACE_MS: env.int(30_000, 0, 3_600_000),
   MEDIA_MAX_TRANSPORTS_PER_PEER: env.int(4, 2, 16),
   MEDIA_MAX_PRODUCERS_PER_PEER: env.int(4, 1, 16),
+  /** Viewers (receive transports) per router before a room spreads to another worker. */
+  MEDIA_VIEWERS_PER_ROUTER: env.int(250, 1, 100_000),
   CORS_ORIGIN: z.string().default('*'),
   LOG_LEVEL: env.logLevel(),
 });
@@ -51,6 +53,7 @@ export function loadMediaConfig(source: Env = process.env) {
       emptyRoomGraceMs: e.MEDIA_ROOM_EMPTY_GRACE_MS,
       transportsPerPeer: e.MEDIA_MAX_TRANSPORTS_PER_PEER,
       producersPerPeer: e.MEDIA_MAX_PRODUCERS_PER_PEER,
+      recvTransportsPerRouter: e.MEDIA_VIEWERS_PER_ROUTER,
     }),
     turnUrls: e.TURN_URLS ? e.TURN_URLS.split(',').map((u) => u.trim()) : [],
     corsOrigin: e.CORS_ORIGIN === '*' ? true : e.CORS_ORIGIN.split(',').map((o) => o.trim()),
