@@ -3,7 +3,6 @@ export * from './health.js';
 export * from './clientConfig.js';
 export * from './jobs.js';
 export * from './auth.js';
-export * from './api.js';
 export * from './media.js';
 export * from './api.js';
 export * from './lessons.js';
