@@ -120,6 +120,7 @@ export function transcodeHandler(deps: TranscodeDeps) {
       if (!(await store.start(lessonId, version))) return;
       await report('downloading', 0, true);
       // Whatever an earlier, interrupted try left locally is not trusted.
+      await killOrphan(work);
       await rm(work, { recursive: true, force: true });
       const out = join(work, 'out');
       await mkdir(join(out, OUTPUT.storyboardDir), { recursive: true });
@@ -142,7 +143,11 @@ export function transcodeHandler(deps: TranscodeDeps) {
             expectedFrames: source.durationSeconds * ladder.fps,
             signal,
             onProgress: (fraction) => reportSoon('transcoding', fraction * 100),
-            onSpawn: (child) => deps.onFfmpeg?.(child, lessonId),
+            onSpawn: (child) => {
+              // A worker killed outright leaves its ffmpeg running: the next try stops it.
+              if (child.pid) void writeFile(join(work, FFMPEG_PID), String(child.pid)).catch(() => {});
+              deps.onFfmpeg?.(child, lessonId);
+            },
           },
         );
       } catch (err) {
@@ -257,6 +262,24 @@ async function completeMaster(out: string, ladder: Ladder): Promise<void> {
     file,
     `${text.trimEnd()}\n\n#EXT-X-STREAM-INF:BANDWIDTH=${bandwidth},CODECS="mp4a.40.2",AUDIO="${audio.groupId}"\n${audio.uri}\n`,
   );
+}
+
+const FFMPEG_PID = 'ffmpeg.pid';
+
+/**
+ * Kills the ffmpeg an earlier try of this job left behind (its worker died without stopping it),
+ * if that process is still an ffmpeg writing into this job's directory.
+ */
+async function killOrphan(work: string): Promise<void> {
+  const pid = Number(await readFile(join(work, FFMPEG_PID), 'utf8').catch(() => ''));
+  if (!Number.isInteger(pid) || pid <= 0) return;
+  const cmdline = await readFile(`/proc/${pid}/cmdline`, 'utf8').catch(() => '');
+  if (!cmdline.includes('ffmpeg') || !cmdline.includes(work)) return;
+  try {
+    process.kill(pid, 'SIGKILL');
+  } catch {
+    // already gone
+  }
 }
 
 async function exists(path: string): Promise<boolean> {

@@ -12,6 +12,8 @@ export interface BullMqQueueOptions {
   name?: string;
   /** How long a dead worker's job waits before another worker takes it over. @default 30000 */
   stalledIntervalMs?: number;
+  /** How long a worker's claim on a job lasts without renewal (renewed at half). @default 30000 */
+  lockDurationMs?: number;
 }
 
 /** Cancelled ids are remembered this long, so a retry scheduled before the cancel does not run. */
@@ -89,6 +91,7 @@ export class BullMqQueue implements JobQueue {
       connection: this.workerConnection,
       concurrency: Math.max(1, options.concurrency),
       stalledInterval: this.options.stalledIntervalMs ?? 30_000,
+      lockDuration: this.options.lockDurationMs ?? 30_000,
       maxStalledCount: 2,
     });
     this.worker.on('error', (err) => this.logger.error({ err }, 'queue worker error'));

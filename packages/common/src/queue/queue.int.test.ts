@@ -1,3 +1,4 @@
+import { spawn } from 'node:child_process';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { JOB_OPTIONS, type Job } from '@learnlive/contracts';
 import { startRedis, testLogger, waitFor, type TestRedis } from '@learnlive/testing';
@@ -121,5 +122,51 @@ describe.each(ADAPTERS)('JobQueue on %s', (_name, create) => {
     await queue.add(job('f'), 'job-f');
     await waitFor(() => seen.includes('f'), { what: 'the later job' });
     expect(seen).toEqual(['f']);
+  });
+});
+
+describe('JobQueue on bullmq, across processes', () => {
+  it('a worker process killed mid-job: another worker takes the job over', async () => {
+    const name = `q-crash-${Date.now()}`;
+    const options = { redisUrl: redis!.url, name, stalledIntervalMs: 500, lockDurationMs: 1000 };
+    // The doomed worker runs in its own Node process and never finishes its job.
+    const script = `
+      const { BullMqQueue } = await import(${JSON.stringify(new URL('./BullMqQueue.ts', import.meta.url).pathname)});
+      const { createLogger } = await import(${JSON.stringify(new URL('../logger.ts', import.meta.url).pathname)});
+      const queue = new BullMqQueue(${JSON.stringify(options)}, createLogger({ name: 'doomed', level: 'silent' }));
+      queue.work({ transcode: async (job, ctx) => { console.log('started ' + ctx.attempt); await new Promise(() => {}); } }, { concurrency: 1 });
+    `;
+    const child = spawn(
+      process.execPath,
+      ['--conditions=source', '--import', 'tsx', '--input-type=module', '-e', script],
+      {
+        stdio: ['ignore', 'pipe', 'inherit'],
+      },
+    );
+    let out = '';
+    child.stdout!.on('data', (chunk: Buffer) => (out += chunk.toString()));
+    const producer = new BullMqQueue(options, logger);
+    try {
+      await producer.add(job('crash'), 'job-crash');
+      await waitFor(() => out.includes('started 1'), {
+        what: 'the doomed worker to start',
+        timeoutMs: 30_000,
+      });
+      const exited = new Promise((resolve) => child.once('exit', resolve));
+      child.kill('SIGKILL');
+      await exited;
+      const survivor = new BullMqQueue(options, logger);
+      const attempts: number[] = [];
+      survivor.work({ transcode: async (_j, ctx) => void attempts.push(ctx.attempt) }, { concurrency: 1 });
+      try {
+        await waitFor(() => attempts.length > 0, { what: 'the takeover', timeoutMs: 20_000 });
+        expect(attempts).toEqual([1]);
+      } finally {
+        await survivor.close();
+      }
+    } finally {
+      if (child.exitCode === null) child.kill('SIGKILL');
+      await producer.close();
+    }
   });
 });
