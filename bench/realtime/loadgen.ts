@@ -38,6 +38,7 @@ const now = () => performance.timeOrigin + performance.now();
 async function open(cmd: OpenCommand): Promise<{ opened: number; failed: number }> {
   let failed = 0;
   let next = 0;
+  const before = sockets.length;
   const one = async (i: number) => {
     const user = `${cmd.prefix}-${i}`;
     const access = signToken({ typ: 'access', sub: user, role: 'learner', name: user }, cmd.secret, 3600);
@@ -78,7 +79,7 @@ async function open(cmd: OpenCommand): Promise<{ opened: number; failed: number 
     while (next < cmd.count) await one(next++);
   });
   await Promise.all(workers);
-  return { opened: sockets.length, failed };
+  return { opened: sockets.length - before, failed };
 }
 
 process.on('message', (cmd: Command) => {

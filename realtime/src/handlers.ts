@@ -201,9 +201,7 @@ export const handlers: { [K in RealtimeClientEvent]: Handler<K> } = {
       missed,
       truncated,
       source,
-      presence: await ctx.presence
-        .list(room, ctx.config.presence.listMax)
-        .catch(() => ({ room, count: 0 })),
+      presence: await ctx.presence.list(room, ctx.config.presence.listMax).catch(() => ({ room, count: 0 })),
       state: { room, slowModeSeconds: state.slowModeSeconds, locked: state.locked },
     };
   },

@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { signToken } from '@learnlive/common';
+import { signToken, type Db } from '@learnlive/common';
 import type { RoomRole, UserRole } from '@learnlive/contracts';
 import { freePort, TEST_JWT_SECRET, testLogger, waitFor } from '@learnlive/testing';
 import { loadRealtimeConfig } from '../config.js';
@@ -45,8 +45,9 @@ export function nodeEnv(
   };
 }
 
-export function startNode(env: Record<string, string>): Promise<RealtimeService> {
-  return startRealtime(loadRealtimeConfig(env), testLogger('realtime'));
+/** A node in this process; `db` shares a database the test holds (PGlite is one connection). */
+export function startNode(env: Record<string, string>, db?: Db): Promise<RealtimeService> {
+  return startRealtime(loadRealtimeConfig(env), testLogger('realtime'), db ? { db } : {});
 }
 
 /** A node in its own process, so a test can SIGKILL it (a crash, not a shutdown). */

@@ -1,0 +1,175 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { io as connect } from 'socket.io-client';
+import type { ChatMessage } from '@learnlive/contracts';
+import {
+  DATABASE_ADAPTERS,
+  createPgliteDatabase,
+  createPostgresDatabase,
+  startRedis,
+  waitFor,
+  type TestDatabase,
+  type TestRedis,
+} from '@learnlive/testing';
+import type { RealtimeService } from './service.js';
+import { connectSocket, connected, request, type RealtimeClientSocket } from './testkit/ChatClient.js';
+import { accessToken, nodeEnv, roomToken, startNode } from './testkit/nodes.js';
+
+const url = (node: { port: number }) => `http://127.0.0.1:${node.port}`;
+
+describe.each(DATABASE_ADAPTERS)('one realtime node on %s (in-memory adapter)', (_name, create) => {
+  let database: TestDatabase | undefined;
+  let node: RealtimeService | undefined;
+  const sockets: RealtimeClientSocket[] = [];
+  afterEach(async () => {
+    for (const s of sockets.splice(0)) s.close();
+    await node?.close();
+    await database?.drop();
+    node = undefined;
+    database = undefined;
+  });
+
+  it('chat round trip: send, edit, react, delete, history; offsets without gaps', async () => {
+    database = await create();
+    node = await startNode(nodeEnv(database.url, undefined), database.db);
+    expect(node.adapter).toBe('in-memory');
+    const room = 'dm:pair';
+    const [a, b] = [connectSocket(url(node), accessToken('a')), connectSocket(url(node), accessToken('b'))];
+    sockets.push(a, b);
+    await Promise.all([connected(a), connected(b)]);
+    await request(a, 'room:join', { token: roomToken('a', room) });
+    await request(b, 'room:join', { token: roomToken('b', room) });
+    const got: ChatMessage[] = [];
+    b.on('chat:message', (m) => got.push(m));
+    const sent = [];
+    for (let i = 0; i < 3; i++) {
+      const r = await request(a, 'chat:send', { room, text: `m${i}`, clientId: `c${i}` });
+      expect(r.ok).toBe(true);
+      if (r.ok) sent.push(r.data);
+    }
+    expect(sent.map((s) => s.offset)).toEqual([1, 2, 3]);
+    // a retried send (same clientId) returns the first result and is not broadcast again
+    const retry = await request(a, 'chat:send', { room, text: 'm0', clientId: 'c0' });
+    expect(retry.ok && retry.data).toEqual(sent[0]);
+    await waitFor(() => got.length === 3, { what: 'three messages' });
+    expect((await request(a, 'chat:edit', { room, id: sent[0]!.id, text: 'm0!' })).ok).toBe(true);
+    expect((await request(b, 'chat:react', { room, id: sent[1]!.id, emoji: '🎉', on: true })).ok).toBe(true);
+    expect((await request(a, 'chat:delete', { room, id: sent[2]!.id })).ok).toBe(true);
+    const history = await request(b, 'chat:history', { room, limit: 10 });
+    expect(history.ok && history.data.messages.map((m) => [m.offset, m.text, m.deleted])).toEqual([
+      [1, 'm0!', false],
+      [2, 'm1', false],
+      [3, '', true],
+    ]);
+    expect(history.ok && history.data.messages[1]!.reactions).toEqual({ '🎉': ['b'] });
+    const catchUp = await request(b, 'room:join', { token: roomToken('b', room), since: 1 });
+    expect(catchUp.ok && catchUp.data.missed.map((m) => m.offset)).toEqual([2, 3]);
+    expect(catchUp.ok && catchUp.data.source).toBe('database');
+  });
+});
+
+describe('connection-state recovery on uWebSockets.js (BUILD-NOTES workaround)', () => {
+  let database: TestDatabase | undefined;
+  const nodes: RealtimeService[] = [];
+  afterEach(async () => {
+    for (const n of nodes.splice(0)) await n.close();
+    await database?.drop();
+  });
+
+  it('a recovered socket gets the packets it missed and still receives room broadcasts', async () => {
+    database = await createPgliteDatabase();
+    const node = await startNode(nodeEnv(database.url, undefined), database.db);
+    nodes.push(node);
+    expect(node.engine).toBe('uWebSockets.js');
+    const room = 'live:recover';
+    const listener = connect(url(node), {
+      transports: ['websocket'],
+      auth: { token: accessToken('lis') },
+      reconnectionDelay: 100,
+      reconnectionDelayMax: 200,
+    }) as RealtimeClientSocket;
+    const talker = connectSocket(url(node), accessToken('tal'));
+    try {
+      await Promise.all([connected(listener), connected(talker)]);
+      await request(listener, 'room:join', { token: roomToken('lis', room) });
+      await request(talker, 'room:join', { token: roomToken('tal', room) });
+      const texts: string[] = [];
+      listener.on('chat:message', (m) => texts.push(m.text));
+      await request(talker, 'chat:send', { room, text: 'before' });
+      await waitFor(() => texts.length === 1, { what: 'first message' });
+
+      // the transport drops (not a clean disconnect): socket.io reconnects and recovers
+      const reconnected = new Promise<void>((resolve) => listener.io.once('reconnect', () => resolve()));
+      (listener.io.engine as unknown as { close(): void }).close();
+      await request(talker, 'chat:send', { room, text: 'while away' });
+      await reconnected;
+      await waitFor(() => listener.connected, { what: 'reconnected' });
+      expect(listener.recovered).toBe(true);
+      await waitFor(() => texts.includes('while away'), { what: 'missed packet replayed' });
+
+      // issue 4810: without re-joining, broadcasts would no longer reach the recovered socket
+      await request(talker, 'chat:send', { room, text: 'after' });
+      await waitFor(() => texts.includes('after'), { what: 'broadcast after recovery' });
+      expect(texts).toEqual(['before', 'while away', 'after']);
+      // and it is still a member for the server: it may speak
+      expect((await request(listener, 'chat:send', { room, text: 'me again' })).ok).toBe(true);
+    } finally {
+      listener.close();
+      talker.close();
+    }
+  });
+
+  it('two uWebSockets.js servers in one process each deliver their own room broadcasts', async () => {
+    // socket.io patches the adapter prototype per attachApp; the last server used to steal the
+    // other's fast-publish broadcasts (the all-in-one runs realtime and media in one process).
+    database = await createPgliteDatabase();
+    const first = await startNode(nodeEnv(database.url, undefined), database.db);
+    nodes.push(first);
+    const second = await startNode(nodeEnv(database.url, undefined), database.db);
+    nodes.push(second);
+    for (const node of [first, second]) {
+      const s = connectSocket(url(node), accessToken('x'));
+      try {
+        await connected(s);
+        await request(s, 'room:join', { token: roomToken('x', 'course:two') });
+        const got = new Promise<string>((resolve) => s.once('chat:message', (m) => resolve(m.text)));
+        await request(s, 'chat:send', { room: 'course:two', text: `on ${node.port}` });
+        expect(await got).toBe(`on ${node.port}`);
+      } finally {
+        s.close();
+      }
+    }
+  });
+});
+
+describe('sharded Redis adapter (Redis 7 SPUBLISH, one channel per room)', () => {
+  let redis: TestRedis | undefined;
+  let database: TestDatabase | undefined;
+  const nodes: RealtimeService[] = [];
+  afterEach(async () => {
+    for (const n of nodes.splice(0)) await n.close();
+    await redis?.stop();
+    await database?.drop();
+  });
+
+  it('delivers across nodes', async () => {
+    [redis, database] = await Promise.all([startRedis(), createPostgresDatabase()]);
+    const env = nodeEnv(database.url, redis.url, { REALTIME_REDIS_ADAPTER: 'sharded' });
+    const a = await startNode(env);
+    nodes.push(a);
+    const b = await startNode(env);
+    nodes.push(b);
+    expect(a.adapter).toBe('redis-sharded');
+    const [sa, sb] = [connectSocket(url(a), accessToken('sa')), connectSocket(url(b), accessToken('sb'))];
+    try {
+      await Promise.all([connected(sa), connected(sb)]);
+      await request(sa, 'room:join', { token: roomToken('sa', 'course:sh') });
+      await request(sb, 'room:join', { token: roomToken('sb', 'course:sh') });
+      const got = new Promise<ChatMessage>((resolve) => sb.once('chat:message', resolve));
+      expect((await request(sa, 'chat:send', { room: 'course:sh', text: 'sharded hello' })).ok).toBe(true);
+      expect((await got).text).toBe('sharded hello');
+    } finally {
+      sa.close();
+      sb.close();
+    }
+  });
+});
