@@ -1,4 +1,4 @@
-import { mkdtemp, rm, stat } from 'node:fs/promises';
+import { mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
@@ -141,6 +141,12 @@ describe('recorded lessons in the browser', () => {
   });
 
   it('the learner plays it, switches quality, reports progress and resumes where they stopped', async () => {
+    const captions = await fetch(`${baseUrl}/api/lessons/${lessonId}/captions/en?label=English`, {
+      method: 'PUT',
+      headers: { authorization: `Bearer ${instructor.accessToken}`, 'content-type': 'text/vtt' },
+      body: 'WEBVTT\n\n00:00.000 --> 00:05.000\nWelcome to the course\n',
+    });
+    expect(captions.status).toBe(204);
     const page = await pageAs(learner);
     await page.goto(`${baseUrl}/lessons/${lessonId}/watch`);
     const video = page.getByTestId('lesson-video');
@@ -153,6 +159,23 @@ describe('recorded lessons in the browser', () => {
     );
     const currentTime = () => page.evaluate<number>('document.querySelector("video").currentTime');
     await expect.poll(currentTime, { timeout: 20_000 }).toBeGreaterThan(1.5);
+
+    // captions are offered, and the storyboard previews the scrub position
+    expect(await page.evaluate<number>('document.querySelector("video").textTracks.length')).toBe(1);
+    expect(await page.evaluate<string>('document.querySelector("video").textTracks[0].label')).toBe(
+      'English',
+    );
+    const scrub = page.getByTestId('scrub');
+    const box = (await scrub.boundingBox())!;
+    await expect
+      .poll(async () => {
+        await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
+        return page.getByTestId('storyboard-preview').count();
+      })
+      .toBe(1);
+    expect(await page.getByTestId('storyboard-preview').getAttribute('style')).toMatch(
+      /storyboard\/sb_001\.jpg/,
+    );
 
     // pick the 360p rung by hand: hls.js switches and keeps playing
     const options = await page.locator('[data-testid="quality"] option').allTextContents();
@@ -192,5 +215,30 @@ describe('recorded lessons in the browser', () => {
       .poll(() => again.evaluate<number>('document.querySelector("video").currentTime'), { timeout: 20_000 })
       .toBeGreaterThan(saved.positionSeconds - 0.5);
     await again.close();
+  });
+
+  it('a damaged upload shows the instructor why it cannot be used', async () => {
+    const mod = await api('POST', `/api/courses/${courseId}/modules`, instructor.accessToken, {
+      title: 'Week 2',
+    });
+    const lesson = await api(
+      'POST',
+      `/api/modules/${(mod.body as { id: string }).id}/lessons`,
+      instructor.accessToken,
+      {
+        title: 'Broken',
+        kind: 'video',
+      },
+    );
+    const broken = join(dir, 'broken.mp4');
+    await writeFile(broken, Buffer.alloc(300_000, 7));
+    const page = await pageAs(instructor);
+    await page.goto(`${baseUrl}/lessons/${(lesson.body as { id: string }).id}/upload`);
+    await page.getByTestId('video-file').setInputFiles(broken);
+    await expect
+      .poll(() => page.getByTestId('video-status').getAttribute('data-status'), { timeout: 60_000 })
+      .toBe('failed');
+    expect(await page.getByTestId('failure-reason').textContent()).toMatch(/could not be read as a video/);
+    await page.close();
   });
 });
