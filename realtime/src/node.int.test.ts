@@ -67,6 +67,44 @@ describe.each(DATABASE_ADAPTERS)('one realtime node on %s (in-memory adapter)', 
   });
 });
 
+describe('presence above the configured room size', () => {
+  let database: TestDatabase | undefined;
+  let node: RealtimeService | undefined;
+  const sockets: RealtimeClientSocket[] = [];
+  afterEach(async () => {
+    for (const s of sockets.splice(0)) s.close();
+    await node?.close();
+    await database?.drop();
+  });
+
+  it('sends counts only (no names, no per-person events), coalesced', async () => {
+    database = await createPgliteDatabase();
+    node = await startNode(nodeEnv(database.url, undefined, { PRESENCE_LIST_MAX: '2' }), database.db);
+    const room = 'live:big';
+    const people = ['p1', 'p2', 'p3', 'p4'];
+    const socketsOf = people.map((p) => connectSocket(url(node!), accessToken(p)));
+    sockets.push(...socketsOf);
+    await Promise.all(socketsOf.map((s) => connected(s)));
+    const first = socketsOf[0]!;
+    const joined: unknown[] = [];
+    const counts: number[] = [];
+    first.on('presence:joined', (e) => joined.push(e));
+    first.on('presence:count', (e) => counts.push(e.count));
+    await request(first, 'room:join', { token: roomToken('p1', room) });
+    const second = await request(socketsOf[1]!, 'room:join', { token: roomToken('p2', room) });
+    expect(second.ok && second.data.presence.users?.length).toBe(2);
+    await waitFor(() => joined.length === 1, { what: 'joined event below the limit' });
+    const third = await request(socketsOf[2]!, 'room:join', { token: roomToken('p3', room) });
+    await request(socketsOf[3]!, 'room:join', { token: roomToken('p4', room) });
+    expect(third.ok && third.data.presence).toEqual({ room, count: 3 });
+    await waitFor(() => counts.at(-1) === 4, { what: 'a count event' });
+    expect(joined).toHaveLength(1);
+    expect(counts.length).toBeLessThanOrEqual(2); // one per second per room at most
+    const list = await request(first, 'presence:list', { room });
+    expect(list.ok && list.data).toEqual({ room, count: 4 });
+  });
+});
+
 describe('connection-state recovery on uWebSockets.js (BUILD-NOTES workaround)', () => {
   let database: TestDatabase | undefined;
   const nodes: RealtimeService[] = [];
