@@ -7,10 +7,18 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { GetObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { InProcessQueue, migrate, type Db, type RealtimePublisher } from '@learnlive/common';
+import {
+  BullMqQueue,
+  InProcessQueue,
+  migrate,
+  type Db,
+  type JobQueue,
+  type RealtimePublisher,
+} from '@learnlive/common';
 import { JOB_OPTIONS } from '@learnlive/contracts';
 import {
   createPostgresDatabase,
+  startRedis,
   startS3,
   testLogger,
   waitFor,
@@ -128,7 +136,10 @@ afterAll(async () => {
 });
 
 /** A lesson with an uploaded original, queued for transcoding as the API does after an upload. */
-async function uploadLesson(body: Buffer | string): Promise<{ lessonId: string; version: string }> {
+async function uploadLesson(
+  body: Buffer | string,
+  into: JobQueue = queue,
+): Promise<{ lessonId: string; version: string }> {
   const lesson = await db.query<{ id: string }>(
     `insert into lessons (course_id, module_id, title, kind, position) values ($1, $2, 'L', 'video', 0) returning id`,
     [courseId, moduleId],
@@ -142,7 +153,7 @@ async function uploadLesson(body: Buffer | string): Promise<{ lessonId: string; 
     `insert into lesson_videos (lesson_id, instructor_id, status, version, source_key) values ($1, $2, 'queued', $3, $4)`,
     [lessonId, instructorId, version, sourceKey],
   );
-  await queue.add({ type: 'transcode', lessonId, sourceKey, version }, `transcode-${lessonId}-${version}`);
+  await into.add({ type: 'transcode', lessonId, sourceKey, version }, `transcode-${lessonId}-${version}`);
   return { lessonId, version };
 }
 
@@ -435,5 +446,50 @@ describe('faults', () => {
     ).toEqual([]);
     expect(await listKeys(s3.client, 'lessons', ladderPrefix(lessonId, version))).toEqual([]);
     expect(ffmpegs.get(lessonId)).toHaveLength(1);
+  });
+});
+
+describe('on BullMQ (REDIS_URL set)', () => {
+  it('a job added by another process runs to ready, and a cancel from there kills its ffmpeg', async () => {
+    const redis = await startRedis();
+    const children: ChildProcess[] = [];
+    const worker = await startTranscoder(
+      loadTranscoderConfig({
+        TRANSCODER_PORT: '0',
+        TRANSCODER_HOST: '127.0.0.1',
+        DATABASE_URL: database.url,
+        REDIS_URL: redis.url,
+        TRANSCODER_WORK_DIR: join(dir, 'work-bullmq'),
+        S3_ENDPOINT: s3.storage.endpoint!,
+        S3_BUCKET: 'lessons',
+        LOG_LEVEL: 'silent',
+      }),
+      logger,
+      { db, onFfmpeg: (child) => children.push(child) },
+    );
+    // What the API does in its own process: a queue of its own on the same Redis.
+    const producer = new BullMqQueue({ redisUrl: redis.url }, logger);
+    try {
+      expect(worker.queue.kind).toBe('bullmq');
+      const small = join(dir, 'bullmq.mp4');
+      await generateSource('ffmpeg', small, { width: 320, height: 180, fps: 24, seconds: 4, audio: true });
+      const first = await uploadLesson(small, producer);
+      expect((await settled(first.lessonId)).status).toBe('ready');
+
+      const long = join(dir, 'bullmq-long.mp4');
+      await generateSource('ffmpeg', long, { width: 854, height: 480, fps: 30, seconds: 12, audio: true });
+      const second = await uploadLesson(long, producer);
+      await waitFor(() => children.length === 2, { what: 'the second ffmpeg', timeoutMs: 30_000 });
+      const exited = new Promise((resolve) => children[1]!.once('exit', (_code, signal) => resolve(signal)));
+      await producer.cancel(`transcode-${second.lessonId}-${second.version}`);
+      expect(await exited).toBe('SIGKILL');
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      expect(children).toHaveLength(2);
+      expect(await readdir(join(dir, 'work-bullmq'))).toEqual([]);
+    } finally {
+      await producer.close();
+      await worker.close();
+      await redis.stop();
+    }
   });
 });
