@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { io as connect } from 'socket.io-client';
+import { inProcessPublisher } from '@learnlive/common';
 import type { ChatMessage } from '@learnlive/contracts';
 import {
   DATABASE_ADAPTERS,
@@ -153,6 +154,22 @@ describe('connection-state recovery on uWebSockets.js (BUILD-NOTES workaround)',
     } finally {
       listener.close();
       talker.close();
+    }
+  });
+
+  it('progress events from the in-process publisher (all-in-one) reach the user’s sockets', async () => {
+    database = await createPgliteDatabase();
+    const node = await startNode(nodeEnv(database.url, undefined), database.db);
+    nodes.push(node);
+    const s = connectSocket(url(node), accessToken('learner-1'));
+    try {
+      await connected(s);
+      const got = new Promise<unknown>((resolve) => s.once('progress:updated', resolve));
+      const event = { userId: 'learner-1', courseId: 'c1', coursePercent: 50 };
+      inProcessPublisher(node.io).publish(['user:learner-1'], 'progress:updated', event);
+      expect(await got).toEqual(event);
+    } finally {
+      s.close();
     }
   });
 
