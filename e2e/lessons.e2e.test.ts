@@ -127,6 +127,8 @@ describe('recorded lessons in the browser', () => {
       .poll(() => page.getByTestId('video-status').getAttribute('data-status'), { timeout: 90_000 })
       .toBe('ready');
     await expect.poll(() => page.getByTestId('video-status').textContent()).toContain('480p, 360p');
+    // the processing stages reached the page live, through the realtime layer
+    expect(await page.getByTestId('video-status').getAttribute('data-live')).toBe('true');
     const size = (await stat(source)).size;
     expect(size).toBeGreaterThan(1_000_000);
     await page.close();

@@ -28,6 +28,8 @@ export function LessonUploadPage() {
   const [resumed, setResumed] = useState(false);
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
+  /** Whether processing events arrive live (realtime layer) rather than only by polling. */
+  const [live, setLive] = useState(false);
   const upload = useRef<Upload | null>(null);
 
   const refresh = () =>
@@ -38,6 +40,7 @@ export function LessonUploadPage() {
   useEffect(() => {
     void refresh();
     const unsubscribe = subscribeLessonProgress(id, (event) => {
+      setLive(true);
       // Ready or failed: the renditions and the reason come with the full state.
       if (event.status !== 'processing') void refresh();
       else setVideo((current) => (current ? { ...current, ...event } : current));
@@ -181,7 +184,12 @@ export function LessonUploadPage() {
       )}
       {error && <p role="alert">{error}</p>}
       {video && (
-        <section className="video-state" data-testid="video-status" data-status={video.status}>
+        <section
+          className="video-state"
+          data-testid="video-status"
+          data-status={video.status}
+          data-live={live}
+        >
           {video.status === 'ready' && (
             <p>
               Ready: {video.renditions.map((r) => r.name).join(', ')}.{' '}
