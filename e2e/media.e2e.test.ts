@@ -153,6 +153,8 @@ describe('live class and mentor session in the browser', () => {
     await expect
       .poll(() => teacher.evaluate(() => (globalThis as unknown as PageGlobals).__media.state.role))
       .toBe('teacher');
+    // The realtime layer's chat panel sits beside the stage.
+    await teacher.getByText('Class chat').first().waitFor();
   });
 
   it('uses the real flow: a signed-in instructor gets a room token from the API and teaches', async () => {
@@ -232,8 +234,13 @@ describe('live class and mentor session in the browser', () => {
       }
     });
     expect(workers).toHaveLength(1);
+    const before = await peerId(learner);
     process.kill(Number(workers[0]), 'SIGKILL');
-    await learner.getByTestId('status').filter({ hasText: 'Reconnecting' }).waitFor();
+    // Told to rejoin, the page joins again: a new peer in the recreated room.
+    await waitFor(async () => (await peerId(learner)) !== before, {
+      timeoutMs: 30_000,
+      what: 'learner rejoined',
+    });
     await learner.getByTestId('status').filter({ hasText: 'Connected' }).waitFor({ timeout: 30_000 });
     // The teacher's page published its camera again on the replacement worker.
     await teacher.getByTestId('status').filter({ hasText: 'Connected' }).waitFor({ timeout: 30_000 });
@@ -254,9 +261,11 @@ describe('live class and mentor session in the browser', () => {
       .catch(async (err: Error) => {
         throw new Error(`${err.message}: ${await dump()}`);
       });
-    await receivesVideo(learner, await peerId(teacher), 'decoding after the rejoin').catch(async (err: Error) => {
-      throw new Error(`${err.message}: ${await dump()}`);
-    });
+    await receivesVideo(learner, await peerId(teacher), 'decoding after the rejoin').catch(
+      async (err: Error) => {
+        throw new Error(`${err.message}: ${await dump()}`);
+      },
+    );
   });
 
   it('connects a mentor session both ways', async () => {

@@ -132,8 +132,15 @@ export class Room extends EventEmitter<{ close: [reason: 'empty' | 'worker_died'
     if (kind !== 'live' && kind !== 'mentor')
       throw new AppError('forbidden', 'this token is not for a live class or a mentor session');
     const snapshot = await store.load(id);
-    const router = await slot.worker.createRouter({ mediaCodecs: MEDIA_CODECS, appData: { roomId: id } });
-    const speakerObserver = await router.createActiveSpeakerObserver({ interval: 300 });
+    let router: types.Router;
+    let speakerObserver: types.ActiveSpeakerObserver;
+    try {
+      router = await slot.worker.createRouter({ mediaCodecs: MEDIA_CODECS, appData: { roomId: id } });
+      speakerObserver = await router.createActiveSpeakerObserver({ interval: 300 });
+    } catch (err) {
+      // The worker died a moment ago and the pool has not noticed yet: the client retries.
+      throw new AppError('unavailable', 'the media worker is restarting, join again shortly', { cause: err });
+    }
     return new Room(
       id,
       kind,
