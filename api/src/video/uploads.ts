@@ -2,9 +2,13 @@ import { createReadStream } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
+  AbortMultipartUploadCommand,
+  CompleteMultipartUploadCommand,
+  CreateMultipartUploadCommand,
   DeleteObjectsCommand,
   ListObjectsV2Command,
   PutObjectCommand,
+  UploadPartCommand,
   type S3Client,
 } from '@aws-sdk/client-s3';
 import { FileStore } from '@tus/file-store';
@@ -93,16 +97,10 @@ export function createUploadServer(ctx: ApiContext, callers: WeakMap<Request, Au
     const version = upload.id;
     const sourceKey = `lessons/${lessonId}/original/${version}`;
     const file = join(directory, upload.id);
-    await s3.send(
-      new PutObjectCommand({
-        Bucket: bucket,
-        Key: sourceKey,
-        Body: createReadStream(file),
-        ContentLength: upload.size ?? upload.offset,
-        ContentType: upload.metadata?.filetype ?? 'application/octet-stream',
-        Metadata: { filename: encodeURIComponent(upload.metadata?.filename ?? '') },
-      }),
-    );
+    await copyToStorage(s3, bucket, sourceKey, file, upload.size ?? upload.offset, {
+      ContentType: upload.metadata?.filetype ?? 'application/octet-stream',
+      Metadata: { filename: encodeURIComponent(upload.metadata?.filename ?? '') },
+    });
     const previous = await loadVideo(db, lessonId);
     await db.query(
       `insert into lesson_videos (lesson_id, instructor_id, status, version, source_key, source_bytes)
@@ -130,6 +128,81 @@ export function createUploadServer(ctx: ApiContext, callers: WeakMap<Request, Au
     server,
     ready: mkdir(directory, { recursive: true }),
   };
+}
+
+/** Above this, originals go up in parts (one PUT is limited to 5 GiB, and parts can be retried). */
+export const MULTIPART_THRESHOLD = 64 * 1024 * 1024;
+const PART_BYTES = 64 * 1024 * 1024;
+
+/**
+ * Copies a local file to object storage: one PUT when small, multipart otherwise (the part
+ * ETags are kept here: s3rver has no ListParts). A failed part is retried; a failed copy aborts
+ * the multipart upload so no parts linger.
+ */
+export async function copyToStorage(
+  s3: S3Client,
+  bucket: string,
+  key: string,
+  file: string,
+  size: number,
+  extra: { ContentType: string; Metadata: Record<string, string> },
+  partBytes = PART_BYTES,
+  threshold = MULTIPART_THRESHOLD,
+): Promise<void> {
+  if (size <= threshold) {
+    await s3.send(
+      new PutObjectCommand({
+        Bucket: bucket,
+        Key: key,
+        Body: createReadStream(file),
+        ContentLength: size,
+        ...extra,
+      }),
+    );
+    return;
+  }
+  const { UploadId } = await s3.send(
+    new CreateMultipartUploadCommand({ Bucket: bucket, Key: key, ...extra }),
+  );
+  try {
+    const parts: Array<{ ETag: string; PartNumber: number }> = [];
+    for (let start = 0, number = 1; start < size; start += partBytes, number++) {
+      const end = Math.min(size, start + partBytes) - 1;
+      let lastError: unknown;
+      for (let attempt = 0; attempt < 3; attempt++) {
+        try {
+          const res = await s3.send(
+            new UploadPartCommand({
+              Bucket: bucket,
+              Key: key,
+              UploadId,
+              PartNumber: number,
+              Body: createReadStream(file, { start, end }),
+              ContentLength: end - start + 1,
+            }),
+          );
+          parts.push({ ETag: res.ETag!, PartNumber: number });
+          lastError = undefined;
+          break;
+        } catch (err) {
+          lastError = err;
+          await new Promise((resolve) => setTimeout(resolve, 200 * 2 ** attempt));
+        }
+      }
+      if (lastError) throw lastError;
+    }
+    await s3.send(
+      new CompleteMultipartUploadCommand({
+        Bucket: bucket,
+        Key: key,
+        UploadId,
+        MultipartUpload: { Parts: parts },
+      }),
+    );
+  } catch (err) {
+    await s3.send(new AbortMultipartUploadCommand({ Bucket: bucket, Key: key, UploadId })).catch(() => {});
+    throw err;
+  }
 }
 
 /** Removes every object under `prefix` (s3rver and S3 both list and multi-delete). */
