@@ -328,6 +328,35 @@ describe('lesson video playback', () => {
     expect(await (await call('GET', playback.captions[0]!.url)).text()).toContain('Olá');
   });
 
+  it('a new upload replaces the video: the older ladder and original are removed once it is in', async () => {
+    const before = (
+      await db.query<{ version: string }>('select version from lesson_videos where lesson_id = $1', [
+        lessonId,
+      ])
+    ).rows[0]!.version;
+    const file = join(dir, 'second.mp4');
+    await generateSource('ffmpeg', file, { width: 320, height: 180, fps: 24, seconds: 3, audio: false });
+    await tus(await readFile(file), instructor).done;
+    const video = await waitFor(
+      async () => {
+        const body = LessonVideoSchema.parse(
+          await (await call('GET', `/api/lessons/${lessonId}/video`, instructor)).json(),
+        );
+        return body.status === 'ready' ? body : undefined;
+      },
+      { timeoutMs: 60_000, intervalMs: 200, what: 'the new video' },
+    );
+    expect(video.renditions.map((r) => r.name)).toEqual(['180p']);
+    const list = async (prefix: string) =>
+      (await s3.client.send(new ListObjectsV2Command({ Bucket: 'learnlive', Prefix: prefix }))).Contents ??
+      [];
+    expect(await list(`lessons/${lessonId}/hls/${before}/`)).toEqual([]);
+    expect((await list(`lessons/${lessonId}/original/`)).map((o) => o.Key)).not.toContain(
+      `lessons/${lessonId}/original/${before}`,
+    );
+    expect(await list(`lessons/${lessonId}/original/`)).toHaveLength(1);
+  });
+
   it('the instructor deletes the video: files go, links stop working', async () => {
     const playback = PlaybackSchema.parse(
       await (await call('GET', `/api/lessons/${lessonId}/playback`, learner)).json(),
