@@ -130,15 +130,13 @@ export function attachSignalling(io: MediaServer, options: SignallingOptions): v
     session.peer = peer;
     session.log = session.log.child({ roomId: room.id, peerId: peer.id });
     // The room drops the peer (kick, worker death, same user joining again): forget it here.
+    // The room closing closes its peers too, so the peer's `close` covers both.
     const forget = () => {
-      room.off('close', forget);
-      peer.off('close', forget);
       if (session.peer === peer) {
         session.room = undefined;
         session.peer = undefined;
       }
     };
-    room.once('close', forget);
     peer.once('close', forget);
     return room.joinReply(peer, options.iceServers(session.claims.sub));
   }
