@@ -268,6 +268,39 @@ describe('live class and mentor session in the browser', () => {
     );
   });
 
+  it('says clearly when the camera is denied or the token is refused', async () => {
+    const id = randomUUID();
+    const token = signToken(
+      { typ: 'room', sub: 'denied', name: 'Dee', room: `mentor:${id}`, kind: 'mentor', role: 'mentee' },
+      TEST_JWT_SECRET,
+      600,
+    );
+    const context = await browser.newContext();
+    // What the browser does when the person blocks the camera.
+    await context.addInitScript(() => {
+      const devices = (globalThis as unknown as { navigator: { mediaDevices: Record<string, unknown> } })
+        .navigator.mediaDevices;
+      devices.getUserMedia = () => Promise.reject(new DOMException('Permission denied', 'NotAllowedError'));
+    });
+    const page = await context.newPage();
+    await page.goto(new URL(`/mentor/${id}?token=${token}`, system.url).href);
+    await page.getByTestId('status').filter({ hasText: 'Connected' }).waitFor({ timeout: 30_000 });
+    await page.getByRole('button', { name: 'Start camera' }).click();
+    await page
+      .getByTestId('notice')
+      .filter({ hasText: 'Permission to use your camera was denied' })
+      .waitFor();
+
+    const forged = signToken(
+      { typ: 'room', sub: 'x', name: 'X', room: `mentor:${id}`, kind: 'mentor', role: 'mentor' },
+      'not-the-secret-but-long-enough-for-hs256-0123456789',
+      600,
+    );
+    const refused = await browser.newPage();
+    await refused.goto(new URL(`/mentor/${id}?token=${forged}`, system.url).href);
+    await refused.getByTestId('error').filter({ hasText: 'You cannot join' }).waitFor();
+  });
+
   it('connects a mentor session both ways', async () => {
     const id = randomUUID();
     const path = `/mentor/${id}`;
