@@ -26,6 +26,8 @@ export const transcoderEnvSchema = z.object({
   TRANSCODER_STORAGE_BACKOFF_MS: env.int(500, 0),
   /** How often a running job checks that its lesson still exists (deleted: ffmpeg is killed). */
   TRANSCODER_WATCH_INTERVAL_MS: env.int(2000, 50),
+  /** How often deleted lessons' media is removed from object storage (0: never). @default 60000 */
+  TRANSCODER_SWEEP_INTERVAL_MS: env.int(60_000, 0),
   LOG_LEVEL: env.logLevel(),
   ...storageEnvShape,
 });
@@ -50,6 +52,7 @@ export function loadTranscoderConfig(source: Env = process.env) {
     storageAttempts: e.TRANSCODER_STORAGE_ATTEMPTS,
     storageBackoffMs: e.TRANSCODER_STORAGE_BACKOFF_MS,
     watchIntervalMs: e.TRANSCODER_WATCH_INTERVAL_MS,
+    sweepIntervalMs: e.TRANSCODER_SWEEP_INTERVAL_MS,
     logLevel: e.LOG_LEVEL,
     storage: storageConfigFrom(e),
   });

@@ -30,6 +30,7 @@ import { generateSource, type SourceSpec } from './generateSource.js';
 import { listKeys } from './objectStore.js';
 import { parseMaster, parseMedia } from './playlists.js';
 import { startTranscoder, type TranscoderService } from './service.js';
+import { sweepDeletedLessons } from './sweep.js';
 import { ladderPrefix } from './transcode.js';
 
 const API_MIGRATIONS = fileURLToPath(new URL('../../api/migrations', import.meta.url));
@@ -446,6 +447,23 @@ describe('faults', () => {
     ).toEqual([]);
     expect(await listKeys(s3.client, 'lessons', ladderPrefix(lessonId, version))).toEqual([]);
     expect(ffmpegs.get(lessonId)).toHaveLength(1);
+  });
+});
+
+describe('deleted lessons', () => {
+  it('their media is swept from object storage; other lessons keep theirs', async () => {
+    const file = join(dir, 'sweep.mp4');
+    await generateSource('ffmpeg', file, { width: 320, height: 180, fps: 24, seconds: 2, audio: false });
+    const kept = await uploadLesson(file);
+    const removed = await uploadLesson(file);
+    await settled(kept.lessonId);
+    await settled(removed.lessonId);
+    await db.query('delete from lessons where id = $1', [removed.lessonId]);
+    const gone = await sweepDeletedLessons(db, s3.client, 'lessons');
+    expect(gone).toContain(removed.lessonId);
+    expect(gone).not.toContain(kept.lessonId);
+    expect(await listKeys(s3.client, 'lessons', `lessons/${removed.lessonId}/`)).toEqual([]);
+    expect((await listKeys(s3.client, 'lessons', `lessons/${kept.lessonId}/`)).length).toBeGreaterThan(3);
   });
 });
 
