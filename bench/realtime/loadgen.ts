@@ -1,9 +1,11 @@
 /**
- * A load-generator process for bench/realtime.ts: opens socket.io connections (WebSocket only),
+ * A load-generator process for bench/realtime.ts: opens socket.io connections (WebSocket only,
+ * speaking the engine.io/socket.io wire protocol directly over `ws`: socket.io-client costs
+ * tens of microseconds per received frame, which made the clients, not the server, the limit),
  * joins rooms with room tokens it signs itself, and counts deliveries and their latency. The
  * parent drives it over IPC: `open` → `ready`, `start`, `stop` → `report`, `exit`.
  */
-import { io, type Socket } from 'socket.io-client';
+import WebSocket from 'ws';
 import { signToken } from '@learnlive/common';
 
 interface OpenCommand {
@@ -16,7 +18,7 @@ interface OpenCommand {
 }
 type Command = OpenCommand | { type: 'start' } | { type: 'stop' } | { type: 'exit' };
 
-const sockets: Socket[] = [];
+const sockets: WebSocket[] = [];
 const SAMPLE = 20_000;
 let counting = false;
 let deliveries = 0;
@@ -42,36 +44,41 @@ async function open(cmd: OpenCommand): Promise<{ opened: number; failed: number 
   const one = async (i: number) => {
     const user = `${cmd.prefix}-${i}`;
     const access = signToken({ typ: 'access', sub: user, role: 'learner', name: user }, cmd.secret, 3600);
-    const socket = io(cmd.urls[i % cmd.urls.length]!, {
-      transports: ['websocket'],
-      auth: { token: access },
-      reconnection: false,
-      forceNew: true,
-    });
-    socket.on('chat:message', (m: { text: string }) => {
-      if (!counting) return;
-      deliveries++;
-      const sentAt = Number(m.text.slice(0, m.text.indexOf(' ')));
-      record(now() - sentAt);
-    });
+    const room = cmd.rooms[i % cmd.rooms.length]!;
+    const roomToken = signToken(
+      { typ: 'room', sub: user, name: user, room, kind: room.split(':')[0] as 'course', role: 'member' },
+      cmd.secret,
+      3600,
+    );
+    const base = cmd.urls[i % cmd.urls.length]!.replace(/^http/, 'ws');
+    const ws = new WebSocket(`${base}/socket.io/?EIO=4&transport=websocket`);
     try {
       await new Promise<void>((resolve, reject) => {
-        socket.once('connect', resolve);
-        socket.once('connect_error', reject);
-        setTimeout(() => reject(new Error('connect timeout')), 30_000);
+        const timer = setTimeout(() => reject(new Error('join timeout')), 30_000);
+        ws.on('error', reject);
+        ws.on('message', (data: Buffer) => {
+          const frame = data.toString();
+          if (frame.startsWith('42["chat:message"')) {
+            if (!counting) return;
+            deliveries++;
+            const at = frame.indexOf('"text":"') + 8;
+            record(now() - Number(frame.slice(at, frame.indexOf(' ', at))));
+          } else if (frame === '2')
+            ws.send('3'); // engine.io ping → pong
+          else if (frame.startsWith('0')) ws.send(`40${JSON.stringify({ token: access })}`);
+          else if (frame.startsWith('40'))
+            ws.send(`420${JSON.stringify(['room:join', { token: roomToken }])}`);
+          else if (frame.startsWith('430')) {
+            clearTimeout(timer);
+            if (frame.startsWith('430[{"ok":true')) resolve();
+            else reject(new Error('join refused'));
+          } else if (frame.startsWith('44')) reject(new Error('connect refused'));
+        });
       });
-      const room = cmd.rooms[i % cmd.rooms.length]!;
-      const token = signToken(
-        { typ: 'room', sub: user, name: user, room, kind: room.split(':')[0] as 'course', role: 'member' },
-        cmd.secret,
-        3600,
-      );
-      const reply = (await socket.timeout(30_000).emitWithAck('room:join', { token })) as { ok: boolean };
-      if (!reply.ok) throw new Error('join refused');
-      sockets.push(socket);
+      sockets.push(ws);
     } catch {
       failed++;
-      socket.close();
+      ws.terminate();
     }
   };
   // a bounded number of handshakes in flight: a thundering herd only measures the backlog
@@ -95,7 +102,7 @@ process.on('message', (cmd: Command) => {
     counting = false;
     reply({ type: 'report', deliveries, sample });
   } else {
-    for (const s of sockets) s.close();
+    for (const s of sockets) s.terminate();
     process.exit(0);
   }
 });
