@@ -8,7 +8,8 @@
  * in separate processes, stepped up. The bare worker gets the publisher's producers with
  * `pipeToRouter`. Requires a built client (`npm run build -w client`).
  *
- * BENCH_MEDIA_STEPS (default "6,12,24"): subscribers per step; BENCH_MEDIA_MEASURE_MS (8000).
+ * BENCH_MEDIA_STEPS (default "6,12,24"): subscribers per step, all joining at once;
+ * BENCH_MEDIA_SEQUENTIAL (10): then that many joining one after the other; BENCH_MEDIA_MEASURE_MS (8000).
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
@@ -37,6 +38,8 @@ const STEPS = (env.BENCH_MEDIA_STEPS ?? '6,12,24').split(',').map(Number);
 const MEASURE_MS = Number(env.BENCH_MEDIA_MEASURE_MS ?? 8000);
 const SETTLE_MS = 3000;
 const BOTS_PER_PROCESS = 6;
+/** Subscribers joining one after the other at the end: join latency without a burst. */
+const SEQUENTIAL = Number(env.BENCH_MEDIA_SEQUENTIAL ?? 10);
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -173,6 +176,8 @@ class BareSfu {
 
 interface StepResult {
   mode: 'ours' | 'bare';
+  /** Joined one after the other (not part of the CPU fit). */
+  sequential: boolean;
   subscribers: number;
   consumers: number;
   joined: number;
@@ -244,16 +249,21 @@ async function main() {
     );
 
     let userSeq = 0;
-    for (const subscribers of STEPS) {
+    const phases = [
+      ...STEPS.map((subscribers) => ({ subscribers, sequential: false })),
+      ...(SEQUENTIAL > 0 ? [{ subscribers: SEQUENTIAL, sequential: true }] : []),
+    ];
+    for (const { subscribers, sequential } of phases) {
       for (const mode of ['ours', 'bare'] as const) {
         const joinTimes: number[] = [];
         let failed = 0;
-        const procs = Math.ceil(subscribers / BOTS_PER_PROCESS);
+        const perProcess = sequential ? subscribers : BOTS_PER_PROCESS;
+        const procs = Math.ceil(subscribers / perProcess);
         const bots: ChildProcess[] = [];
         const done = new Promise<void>((resolve) => {
           const check = () => joinTimes.length + failed >= subscribers && resolve();
           for (let p = 0; p < procs; p++) {
-            const count = Math.min(BOTS_PER_PROCESS, subscribers - p * BOTS_PER_PROCESS);
+            const count = Math.min(perProcess, subscribers - p * perProcess);
             const child = fork(BOT, [], {
               execArgv: ['--conditions=source', '--import', 'tsx'],
               stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
@@ -287,8 +297,9 @@ async function main() {
                     mode,
                     url: mediaUrl,
                     tokens: Array.from({ length: count }, () => token('learner', `bot-${++userSeq}`)),
+                    sequential,
                   }
-                : { type: 'start', mode, count };
+                : { type: 'start', mode, count, sequential };
             child.send(command);
           }
         });
@@ -297,6 +308,7 @@ async function main() {
         const cpu = await workerCpu(mode === 'ours' ? ourWorker : bareWorker, MEASURE_MS);
         const result: StepResult = {
           mode,
+          sequential,
           subscribers,
           consumers: joinTimes.length * producers.length,
           joined: joinTimes.length,
@@ -306,7 +318,7 @@ async function main() {
         };
         results.push(result);
         console.log(
-          `${mode.padEnd(4)} subscribers ${String(subscribers).padStart(3)} joined ${String(joinTimes.length).padStart(3)} ` +
+          `${mode.padEnd(4)} ${sequential ? 'one by one' : 'at once    '} subscribers ${String(subscribers).padStart(3)} joined ${String(joinTimes.length).padStart(3)} ` +
             `worker CPU ${cpu.toFixed(2)}% join→frame p50 ${percentile(joinTimes, 50).toFixed(0)} ms p99 ${percentile(joinTimes, 99).toFixed(0)} ms`,
         );
         for (const bot of bots) bot.send({ type: 'stop' } satisfies BotCommand);
@@ -323,10 +335,17 @@ async function main() {
     const summary = (['ours', 'bare'] as const).map((mode) => {
       const points: Array<[number, number]> = [
         [0, idle[mode]],
-        ...results.filter((r) => r.mode === mode).map((r): [number, number] => [r.consumers, r.workerCpuPct]),
+        ...results
+          .filter((r) => r.mode === mode && !r.sequential)
+          .map((r): [number, number] => [r.consumers, r.workerCpuPct]),
       ];
       const perConsumer = slope(points);
-      const joins = results.filter((r) => r.mode === mode).flatMap((r) => r.joinToFirstFrameMs);
+      const joins = results
+        .filter((r) => r.mode === mode && !r.sequential)
+        .flatMap((r) => r.joinToFirstFrameMs);
+      const oneByOne = results
+        .filter((r) => r.mode === mode && r.sequential)
+        .flatMap((r) => r.joinToFirstFrameMs);
       return {
         mode,
         cpuPctPerConsumer: perConsumer,
@@ -334,17 +353,20 @@ async function main() {
         joinP50Ms: percentile(joins, 50),
         joinP99Ms: percentile(joins, 99),
         joins: joins.length,
+        sequentialJoinP50Ms: percentile(oneByOne, 50),
+        sequentialJoinP99Ms: percentile(oneByOne, 99),
+        sequentialJoins: oneByOne.length,
       };
     });
     const [ours, bareSummary] = summary as [(typeof summary)[0], (typeof summary)[0]];
     const ratio = ours.cpuPctPerConsumer / bareSummary.cpuPctPerConsumer;
     console.log(
-      '\n| path | worker CPU per consumer (% of a core) | consumers per worker at 80% | join→first frame p50 / p99 |',
+      '\n| path | worker CPU per consumer (% of a core) | consumers per worker at 80% | join→first frame p50 / p99, at once | one by one |',
     );
-    console.log('|---|---|---|---|');
+    console.log('|---|---|---|---|---|');
     for (const s of summary)
       console.log(
-        `| ${s.mode === 'ours' ? 'ours (signalling + rooms)' : 'bare mediasoup script'} | ${s.cpuPctPerConsumer.toFixed(3)} | ${s.projectedConsumersAt80PctCore} | ${s.joinP50Ms.toFixed(0)} / ${s.joinP99Ms.toFixed(0)} ms (n=${s.joins}) |`,
+        `| ${s.mode === 'ours' ? 'ours (signalling + rooms)' : 'bare mediasoup script'} | ${s.cpuPctPerConsumer.toFixed(3)} | ${s.projectedConsumersAt80PctCore} | ${s.joinP50Ms.toFixed(0)} / ${s.joinP99Ms.toFixed(0)} ms (n=${s.joins}) | ${s.sequentialJoinP50Ms.toFixed(0)} / ${s.sequentialJoinP99Ms.toFixed(0)} ms (n=${s.sequentialJoins}) |`,
       );
     console.log(
       `\nours / bare CPU per consumer: ${ratio.toFixed(2)} (goal ≤ 1.05); consumers = subscribers × ${producers.length} producers`,

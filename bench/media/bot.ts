@@ -19,13 +19,22 @@ Object.assign(globalThis, {
   MediaStream: wrtc.MediaStream,
   MediaStreamTrack: wrtc.MediaStreamTrack,
 });
+// libwebrtc starts its threads and codecs on the first peer connection (about a second): do
+// it before any join is timed, so join times measure the SFU and not the bot's start-up.
+{
+  const warmup = new wrtc.RTCPeerConnection();
+  warmup.addTransceiver('video', { direction: 'recvonly' });
+  await warmup.setLocalDescription(await warmup.createOffer());
+  warmup.close();
+}
 const { Device } = await import('mediasoup-client');
 const { Chrome111 } = await import('mediasoup-client/handlers/Chrome111');
 type Transport = clientTypes.Transport;
 
 export type BotCommand =
-  | { type: 'start'; mode: 'ours'; url: string; tokens: string[] }
-  | { type: 'start'; mode: 'bare'; count: number }
+  /** `sequential`: one subscriber after the other (join latency without a thundering herd). */
+  | { type: 'start'; mode: 'ours'; url: string; tokens: string[]; sequential?: boolean }
+  | { type: 'start'; mode: 'bare'; count: number; sequential?: boolean }
   | { type: 'bare-reply'; reqId: number; data?: unknown; error?: string }
   | { type: 'stop' };
 
@@ -103,18 +112,22 @@ process.on('message', (command: BotCommand) => {
   const handlers: { [K in BotCommand['type']]: (c: Extract<BotCommand, { type: K }>) => void } = {
     start: (c) => {
       const count = c.mode === 'ours' ? c.tokens.length : c.count;
-      for (let i = 0; i < count; i++) {
-        const run = async () => {
+      const run = async (i: number) => {
+        try {
           if (c.mode === 'ours') {
             const client = await SignallingClient.connect(c.url, c.tokens[i]!);
             clients.push(client);
             await subscribe(i, (name, data) => client.request(name, data));
           } else await subscribe(i, bareRequester(i));
-        };
-        run().catch((err: unknown) =>
-          send({ type: 'failed', index: i, error: err instanceof Error ? err.message : String(err) }),
-        );
-      }
+        } catch (err) {
+          send({ type: 'failed', index: i, error: err instanceof Error ? err.message : String(err) });
+        }
+      };
+      if (c.sequential) {
+        void (async () => {
+          for (let i = 0; i < count; i++) await run(i);
+        })();
+      } else for (let i = 0; i < count; i++) void run(i);
     },
     'bare-reply': (c) => {
       const waiter = pending.get(c.reqId);
