@@ -113,6 +113,38 @@ describe.each(ADAPTERS)('JobQueue on %s', (_name, create) => {
     expect(contexts).toHaveLength(1);
   });
 
+  it('a try running past the timeout has its signal aborted and is retried', async () => {
+    const saved = JOB_OPTIONS.transcode.timeoutMs;
+    Object.assign(JOB_OPTIONS.transcode, { timeoutMs: 150 });
+    try {
+      const queue = open();
+      const reasons: string[] = [];
+      let finished = 0;
+      queue.work(
+        {
+          transcode: (_j, ctx) =>
+            new Promise<void>((resolve, reject) => {
+              if (ctx.attempt === 2) {
+                finished += 1;
+                return resolve();
+              }
+              ctx.signal.addEventListener('abort', () => {
+                reasons.push(String((ctx.signal.reason as Error).message));
+                reject(ctx.signal.reason as Error);
+              });
+            }),
+        },
+        { concurrency: 1 },
+      );
+      await queue.add(job('t'), 'job-t');
+      await waitFor(() => reasons.length === 1, { what: 'the timeout' });
+      expect(reasons[0]).toMatch(/timed out/);
+      await waitFor(() => finished === 1, { what: 'the retry' });
+    } finally {
+      Object.assign(JOB_OPTIONS.transcode, { timeoutMs: saved });
+    }
+  });
+
   it('cancel removes a job that has not started', async () => {
     const queue = open();
     await queue.add(job('e'), 'job-e');
