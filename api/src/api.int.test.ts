@@ -306,7 +306,12 @@ describe.each(DATABASE_ADAPTERS)('accounts on %s', (_name, create) => {
     expect(spec.paths['/api/me']!.get!.security).toEqual([{ bearer: [] }]);
     const page = await fetch(`${h.url}/api/docs`);
     expect(page.status).toBe(200);
-    expect(await page.text()).toContain('/api/openapi.json');
+    const html = await page.text();
+    expect(html).toContain('/api/openapi.json');
+    expect(html).not.toMatch(/https?:\/\//); // no CDN: the page works offline
+    const bundle = await fetch(`${h.url}/api/docs/assets/swagger-ui-bundle.js`);
+    expect(bundle.status).toBe(200);
+    expect((await bundle.text()).length).toBeGreaterThan(100_000);
   });
 
   it('answers unknown routes and wrong methods with problems', async () => {

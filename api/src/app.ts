@@ -1,4 +1,5 @@
-import { relative } from 'node:path';
+import { createRequire } from 'node:module';
+import { dirname, relative } from 'node:path';
 import { OpenAPIHono } from '@hono/zod-openapi';
 import { serveStatic } from '@hono/node-server/serve-static';
 import { swaggerUI } from '@hono/swagger-ui';
@@ -9,6 +10,8 @@ import type { ClientConfig } from '@learnlive/contracts';
 import type { Registry } from 'prom-client';
 import type { Context } from 'hono';
 import type { ZodError } from 'zod';
+
+const SWAGGER_UI_DIR = dirname(createRequire(import.meta.url).resolve('swagger-ui-dist/package.json'));
 
 export interface AppDeps {
   logger: Logger;
@@ -87,7 +90,31 @@ export function createApp(deps: AppDeps, registerRoutes: (app: OpenAPIHono) => v
     openapi: '3.1.0',
     info: { title: 'LearnLive API', version: '0.1.0' },
   });
-  app.get('/api/docs', swaggerUI({ url: '/api/openapi.json', title: 'LearnLive API' }));
+  // Swagger UI's files come from the swagger-ui-dist package, not a CDN: the page works offline.
+  const swaggerRoot = relative(process.cwd(), SWAGGER_UI_DIR) || '.';
+  app.get(
+    '/api/docs/assets/*',
+    serveStatic({
+      root: swaggerRoot,
+      rewriteRequestPath: (path) => path.replace(/^\/api\/docs\/assets/, ''),
+    }),
+  );
+  app.get(
+    '/api/docs',
+    swaggerUI({
+      url: '/api/openapi.json',
+      title: 'LearnLive API',
+      manuallySwaggerUIHtml: () => `
+        <div id="swagger-ui"></div>
+        <link rel="stylesheet" href="/api/docs/assets/swagger-ui.css" />
+        <script src="/api/docs/assets/swagger-ui-bundle.js"></script>
+        <script>
+          window.onload = () => {
+            window.ui = SwaggerUIBundle({ dom_id: '#swagger-ui', url: '/api/openapi.json' });
+          };
+        </script>`,
+    }),
+  );
 
   app.get('/api/health', (c) => c.json(deps.ops.health()));
   app.get('/api/config', (c) => c.json(deps.clientConfig()));
