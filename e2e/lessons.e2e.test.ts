@@ -150,7 +150,11 @@ describe('recorded lessons in the browser', () => {
     });
     expect(captions.status).toBe(204);
     const page = await pageAs(learner);
-    await page.goto(`${baseUrl}/lessons/${lessonId}/watch`);
+    // the way in: the Videos page lists the lessons of the learner's courses
+    await page.goto(`${baseUrl}/`);
+    await page.getByRole('link', { name: 'Videos' }).click();
+    await page.getByRole('link', { name: 'Watch' }).first().click();
+    expect(page.url()).toBe(`${baseUrl}/lessons/${lessonId}/watch`);
     const video = page.getByTestId('lesson-video');
     await video.waitFor();
     await expect

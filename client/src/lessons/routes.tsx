@@ -1,12 +1,14 @@
 import type { RouteObject } from 'react-router-dom';
 import { LessonPlayerPage } from './LessonPlayer.js';
+import { LessonVideos } from './LessonVideos.js';
 import { LessonUploadPage } from './UploadPage.js';
 
 /** This area's pages, mounted under the layout by ../routes.tsx. */
 export const routes: RouteObject[] = [
+  { path: '/lessons', element: <LessonVideos /> },
   { path: '/lessons/:id/upload', element: <LessonUploadPage /> },
   { path: '/lessons/:id/watch', element: <LessonPlayerPage /> },
 ];
 
 /** Links this area adds to the top navigation. */
-export const navLinks: Array<{ to: string; label: string }> = [];
+export const navLinks: Array<{ to: string; label: string }> = [{ to: '/lessons', label: 'Videos' }];
