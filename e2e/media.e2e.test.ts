@@ -24,7 +24,12 @@ interface Storage {
 
 interface PageGlobals {
   __media: {
-    state: { peerId?: string; role?: RoomRole };
+    state: {
+      peerId?: string;
+      role?: RoomRole;
+      activeSpeakerPeerId: string | null;
+      quality: Record<string, number>;
+    };
     receiveStats(): Promise<{ framesDecoded: number; audioPackets: number; audioEnergy: number }>;
     framesFrom(peerId: string): Promise<number>;
     restartIce(): Promise<void>;
@@ -109,6 +114,19 @@ describe('live class and mentor session in the browser', () => {
         what: 'learner receives audio',
       });
     }
+    // The teacher's (fake, beeping) microphone makes them the active speaker; everyone's
+    // connection quality reaches the pages.
+    const learnerView = () =>
+      learners[0]!.evaluate(() => {
+        const { activeSpeakerPeerId, quality } = (globalThis as unknown as PageGlobals).__media.state;
+        return { activeSpeakerPeerId, quality };
+      });
+    await expect
+      .poll(async () => (await learnerView()).activeSpeakerPeerId, { timeout: 15_000 })
+      .toBe(teacherId);
+    await expect
+      .poll(async () => (await learnerView()).quality[teacherId], { timeout: 15_000 })
+      .toBeGreaterThan(0);
 
     // A moderator's mute pauses the teacher's producers at the server: frames stop arriving.
     const moderator = await open(path, room, 'moderator', 'Mod');
