@@ -29,7 +29,9 @@ interface PageGlobals {
       role?: RoomRole;
       activeSpeakerPeerId: string | null;
       quality: Record<string, number>;
+      local: { camera?: { producerId: string } };
     };
+    serverStats(kind: 'producer', id: string): Promise<Array<{ rid?: string; type: string }>>;
     receiveStats(): Promise<{ framesDecoded: number; audioPackets: number; audioEnergy: number }>;
     framesFrom(peerId: string): Promise<number>;
     restartIce(): Promise<void>;
@@ -105,6 +107,14 @@ describe('live class and mentor session in the browser', () => {
     await teacher.getByRole('button', { name: 'Start microphone' }).click();
     await teacher.getByTestId('local-video').waitFor();
     const teacherId = await peerId(teacher);
+    // The camera arrives at the server as three simulcast streams.
+    const rids = async () =>
+      teacher.evaluate(async () => {
+        const media = (globalThis as unknown as PageGlobals).__media;
+        const stats = await media.serverStats('producer', media.state.local.camera!.producerId);
+        return stats.map((s) => s.rid).sort();
+      });
+    await expect.poll(rids, { timeout: 15_000 }).toEqual(['r0', 'r1', 'r2']);
 
     const learners = [await open(path, room, 'learner', 'Ada'), await open(path, room, 'learner', 'Bob')];
     for (const learner of learners) {

@@ -533,6 +533,14 @@ export class MediaSession {
     return totals;
   }
 
+  /** The server's view of one of this peer's transports, producers or consumers. */
+  async serverStats(
+    kind: 'transport' | 'producer' | 'consumer',
+    id: string,
+  ): Promise<Array<Record<string, unknown>>> {
+    return (await this.request('getStats', { kind, id })).stats;
+  }
+
   /** Video frames decoded from one participant's producers (tests, the stats panel). */
   async framesFrom(peerId: string): Promise<number> {
     let frames = 0;
