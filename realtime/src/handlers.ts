@@ -20,7 +20,6 @@ import type { RealtimeConfig } from './config.js';
 import type { PresenceStore } from './Presence.js';
 import type { RateLimiter } from './RateLimiter.js';
 import type { RecentCache } from './RecentCache.js';
-import { tokenExpiry } from './tokenExpiry.js';
 
 export type RealtimeServer = Server<
   RealtimeClientToServer,
@@ -296,7 +295,7 @@ export const handlers: { [K in RealtimeClientEvent]: Handler<K> } = {
     const claims = verifyAccessToken(token, ctx.config.jwtSecret);
     if (claims.sub !== socket.data.userId)
       throw new AppError('forbidden', 'the new token belongs to somebody else');
-    socket.data.exp = tokenExpiry(token);
+    socket.data.exp = claims.exp;
     socket.data.role = claims.role;
     ctx.armExpiry(socket);
     return { expiresAt: claims.exp };

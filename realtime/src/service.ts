@@ -1,4 +1,3 @@
-import './uwsBroadcastFix.js';
 import { randomUUID } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { createAdapter, createShardedAdapter } from '@socket.io/redis-adapter';
@@ -37,7 +36,6 @@ import {
 import { memoryPresence, redisPresence } from './Presence.js';
 import { RateLimiter } from './RateLimiter.js';
 import { noCache, redisRecentCache } from './RecentCache.js';
-import { tokenExpiry } from './tokenExpiry.js';
 
 export const REALTIME_MIGRATIONS_DIR = fileURLToPath(new URL('../migrations', import.meta.url));
 
@@ -232,7 +230,7 @@ export async function startRealtime(
           userId: claims.sub,
           name: claims.name,
           role: claims.role,
-          exp: tokenExpiry(token),
+          exp: claims.exp,
           rooms: {},
         };
         next();

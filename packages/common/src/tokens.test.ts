@@ -6,8 +6,12 @@ const secret = 'a-test-secret-of-at-least-32-characters!!';
 const access = { typ: 'access', sub: 'u1', role: 'learner', name: 'Ada' } as const;
 
 describe('tokens', () => {
-  it('round-trips access and room tokens', () => {
-    expect(verifyAccessToken(signToken(access, secret, 60), secret)).toMatchObject(access);
+  it('round-trips access and room tokens, with their expiry', () => {
+    const before = Math.floor(Date.now() / 1000);
+    const verified = verifyAccessToken(signToken(access, secret, 60), secret);
+    expect(verified).toMatchObject(access);
+    expect(verified.exp - verified.iat).toBe(60);
+    expect(verified.iat).toBeGreaterThanOrEqual(before);
     const room = {
       typ: 'room',
       sub: 'u1',
@@ -32,6 +36,10 @@ describe('tokens', () => {
     );
     const none = jwt.sign(access, '', { algorithm: 'none' });
     expect(() => verifyAccessToken(none, secret)).toThrow(
+      expect.objectContaining({ code: 'unauthenticated' }),
+    );
+    const eternal = jwt.sign(access, secret, { algorithm: 'HS256' });
+    expect(() => verifyAccessToken(eternal, secret)).toThrow(
       expect.objectContaining({ code: 'unauthenticated' }),
     );
     expect(() => verifyRoomToken(signToken(access, secret, 60), secret)).toThrow(

@@ -19,7 +19,15 @@ export function signToken(
   return jwt.sign(claims, secret, { algorithm: ALGORITHM, expiresIn: ttlSeconds });
 }
 
-function verify<S extends z.ZodType>(schema: S, token: string, secret: string): z.infer<S> {
+/** Registered claims every verified token has; zod would strip them, so they are read here. */
+export interface TokenTimes {
+  /** Expiry, epoch seconds. */
+  exp: number;
+  /** Issued at, epoch seconds. */
+  iat: number;
+}
+
+function verify<S extends z.ZodType>(schema: S, token: string, secret: string): z.infer<S> & TokenTimes {
   let payload: unknown;
   try {
     // The algorithm is pinned: `alg: none` and RS/HS confusion are refused by jsonwebtoken.
@@ -31,13 +39,18 @@ function verify<S extends z.ZodType>(schema: S, token: string, secret: string): 
   }
   const claims = schema.safeParse(payload);
   if (!claims.success) throw new AppError('unauthenticated', 'the token is not of the expected kind');
-  return claims.data;
+  const { exp, iat } = payload as Partial<TokenTimes>;
+  // jsonwebtoken enforces exp only when present: a token without one never expires, so refuse it.
+  if (typeof exp !== 'number' || typeof iat !== 'number') {
+    throw new AppError('unauthenticated', 'the token has no expiry');
+  }
+  return { ...(claims.data as object), exp, iat } as z.infer<S> & TokenTimes;
 }
 
-export function verifyAccessToken(token: string, secret: string): AccessTokenClaims & { exp: number } {
-  return verify(AccessTokenClaimsSchema, token, secret) as AccessTokenClaims & { exp: number };
+export function verifyAccessToken(token: string, secret: string): AccessTokenClaims & TokenTimes {
+  return verify(AccessTokenClaimsSchema, token, secret);
 }
 
-export function verifyRoomToken(token: string, secret: string): RoomTokenClaims & { exp: number } {
-  return verify(RoomTokenClaimsSchema, token, secret) as RoomTokenClaims & { exp: number };
+export function verifyRoomToken(token: string, secret: string): RoomTokenClaims & TokenTimes {
+  return verify(RoomTokenClaimsSchema, token, secret);
 }
