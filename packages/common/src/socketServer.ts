@@ -1,5 +1,7 @@
 import { createRequire } from 'node:module';
 import { createServer } from 'node:http';
+// Must run before any server attaches to uWebSockets.js: see the file.
+import './uwsBroadcastFix.js';
 import type { Server } from 'socket.io';
 import { type ServerOptions } from 'socket.io';
 import type { Logger } from 'pino';
