@@ -13,7 +13,7 @@ import {
   migrate,
   openDatabase,
   once,
-  InProcessQueue,
+  createQueue,
   createRedis,
   redisPublisher,
   type Db,
@@ -37,7 +37,7 @@ export interface ApiDeps {
   engines?: () => Record<string, string>;
   /** Default: through Redis when REDIS_URL is set, else events are dropped (logged). */
   publisher?: RealtimePublisher;
-  /** Default: an in-process queue (nothing consumes it unless a transcoder shares it). */
+  /** Default: BullMQ when REDIS_URL is set, else an in-process queue. */
   queue?: JobQueue;
 }
 
@@ -63,7 +63,9 @@ export async function startApi(config: ApiConfig, logger: Logger, deps: ApiDeps 
             log.debug({ rooms, event }, 'no realtime layer configured; event dropped'),
         });
   const ownQueue = !deps.queue;
-  const queue = deps.queue ?? new InProcessQueue(log.child({ module: 'queue' }));
+  // Standalone with REDIS_URL: BullMQ, consumed by transcoders anywhere. Without it, jobs stay in
+  // this process and only a transcoder sharing it (the all-in-one) would run them.
+  const queue = deps.queue ?? createQueue(config.redisUrl, log.child({ module: 'queue' }));
   let server: Server | undefined;
   try {
     const applied = await migrate(db, { dir: API_MIGRATIONS_DIR, table: 'api_migrations' });

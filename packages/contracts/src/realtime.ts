@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { LessonProgressEvent } from './lessons.js';
 import type { AccessTokenClaims, RoomRole } from './auth.js';
 import type { AckCallback } from './errors.js';
 import type { ProgressUpdatedEvent } from './api.js';
@@ -322,6 +323,8 @@ export interface RealtimeServerToClient {
   'auth:expired': (event: { reason: 'token_expired' }) => void;
   /** From the API (RealtimePublisher), to `user:<id>` and `course-staff:<courseId>`. */
   'progress:updated': (event: ProgressUpdatedEvent) => void;
+  /** From the transcoder (RealtimePublisher), to `user:<instructorId>`: a lesson video's processing stage. */
+  'lesson:progress': (event: LessonProgressEvent) => void;
 }
 
 /** Between realtime nodes (`io.serverSideEmit`): cluster-wide moderation. */
