@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { setTimeout as delay } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { createAdapter, createShardedAdapter } from '@socket.io/redis-adapter';
 import {
@@ -93,6 +94,8 @@ export async function startRealtime(
     client.on('error', (err: Error) => log.debug({ err: err.message }, 'redis connection error'));
   }
   const timers: NodeJS.Timeout[] = [];
+  /** Presence removals (and leave broadcasts) of sockets that disconnected, until they settle. */
+  const leaving = new Set<Promise<unknown>>();
   const closeResources = async () => {
     for (const t of timers) clearInterval(t);
     redis?.pub.disconnect();
@@ -322,10 +325,14 @@ export async function startRealtime(
         eventLimiter.forget(socket.id);
         for (const room of Object.keys(socket.data.rooms)) {
           // Keep socket.data.rooms for connection-state recovery: leaveRoom would clear it.
-          ctx.presence.remove(room, socket.id, socket.data.userId).then(
-            (change) => change.changed && announceLeft(ctx, room, socket.data.userId, change.count),
-            (err: unknown) => slog.debug({ err: String(err) }, 'presence removal failed'),
-          );
+          const removal = ctx.presence
+            .remove(room, socket.id, socket.data.userId)
+            .then(
+              (change) => change.changed && announceLeft(ctx, room, socket.data.userId, change.count),
+              (err: unknown) => slog.debug({ err: String(err) }, 'presence removal failed'),
+            )
+            .finally(() => leaving.delete(removal));
+          leaving.add(removal);
         }
       });
     });
@@ -345,6 +352,9 @@ export async function startRealtime(
           ['timers', () => timers.forEach((t) => clearInterval(t))],
           ['expiry', () => expiryTimers.forEach((t) => clearTimeout(t))],
           ['sockets', () => server.close()],
+          // The disconnects above start presence removals and leave broadcasts; Redis must
+          // outlive them, or their commands fail with nobody to handle it.
+          ['leaving', () => Promise.race([Promise.allSettled(leaving), delay(2_000)])],
           ['presence', () => ctx.presence.close()],
           // disconnect, not quit: quit waits for a Redis that may be gone.
           ['redis', () => redis && [redis.pub, redis.sub, redis.data].forEach((r) => r.disconnect())],
