@@ -41,8 +41,10 @@ describe('realtime cluster: three nodes, Redis, PostgreSQL', () => {
   const sockets: RealtimeClientSocket[] = [];
   const clients: ChatClient[] = [];
   const limits = {
+    // Short, to keep the test quick, but with room for a starved child process (tsx compiles
+    // it at start) to miss a few heartbeats without being taken for dead.
     PRESENCE_HEARTBEAT_MS: '500',
-    PRESENCE_TTL_MS: '2000',
+    PRESENCE_TTL_MS: '5000',
     CHAT_RATE_MESSAGES: '100',
     CHAT_RATE_WINDOW_MS: '1000',
     SOCKET_EVENTS_PER_SECOND: '150',
@@ -583,12 +585,14 @@ describe('realtime cluster: three nodes, Redis, PostgreSQL', () => {
     await connected(ghost);
     await request(ghost, 'room:join', { token: roomToken('ghost', room) });
     const watcher = await socket(a, 'watcher');
+    // Listen before joining: an event that arrives in the same read as the join's ack would
+    // otherwise be handled before this test resumes, and be lost to it.
+    const left = nextEvent<{ userId: string }>(watcher, 'presence:left', 28_000);
     const joined = await request(watcher, 'room:join', { token: roomToken('watcher', room) });
     expect(joined.ok && joined.data.presence.users?.map((u) => u.userId).sort()).toEqual([
       'ghost',
       'watcher',
     ]);
-    const left = nextEvent<{ userId: string }>(watcher, 'presence:left', 15_000);
     const killedAt = Date.now();
     await c2.kill();
     expect((await left).userId).toBe('ghost');
