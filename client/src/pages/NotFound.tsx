@@ -4,7 +4,7 @@ export function NotFound() {
   return (
     <section>
       <h1>Page not found</h1>
-      <Link to="/">Back to the catalog</Link>
+      <Link to="/courses">Back to the catalog</Link>
     </section>
   );
 }
