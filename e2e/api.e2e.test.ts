@@ -1,31 +1,15 @@
-import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { Browser } from 'playwright-core';
 import { CourseDetailSchema, ModuleSchema, SessionResponseSchema } from '@learnlive/contracts';
 import { launchChromium } from '@learnlive/testing';
+import { postJson, uniqueWord } from './support.js';
 
 const baseUrl = inject('baseUrl');
 
-async function api<T>(
-  path: string,
-  parse: (body: unknown) => T,
-  init: { token?: string; body?: unknown } = {},
-) {
-  const res = await fetch(new URL(path, baseUrl), {
-    method: 'POST',
-    headers: {
-      'content-type': 'application/json',
-      ...(init.token ? { authorization: `Bearer ${init.token}` } : {}),
-    },
-    body: init.body === undefined ? undefined : JSON.stringify(init.body),
-  });
-  const body: unknown = await res.json();
-  if (!res.ok) throw new Error(`${path}: ${res.status} ${JSON.stringify(body)}`);
-  return parse(body);
-}
+const api = <T>(path: string, parse: (body: unknown) => T, init?: { token?: string; body?: unknown }) =>
+  postJson(baseUrl, path, parse, init);
 
-/** A word no other course has, so the search finds exactly ours. */
-const word = () => Array.from(randomBytes(8), (b) => String.fromCharCode(97 + (b % 26))).join('');
+const word = uniqueWord;
 
 describe('learner journey in the browser', () => {
   let browser: Browser;

@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
 import {
@@ -8,28 +7,14 @@ import {
   type SessionResponse,
 } from '@learnlive/contracts';
 import { launchChromium } from '@learnlive/testing';
+import { postJson, uniqueWord } from './support.js';
 
 const baseUrl = inject('baseUrl');
 
-async function api<T>(
-  path: string,
-  parse: (body: unknown) => T,
-  init: { token?: string; body?: unknown } = {},
-) {
-  const res = await fetch(new URL(path, baseUrl), {
-    method: 'POST',
-    headers: {
-      'content-type': 'application/json',
-      ...(init.token ? { authorization: `Bearer ${init.token}` } : {}),
-    },
-    body: init.body === undefined ? undefined : JSON.stringify(init.body),
-  });
-  const body: unknown = await res.json();
-  if (!res.ok) throw new Error(`${path}: ${res.status} ${JSON.stringify(body)}`);
-  return parse(body);
-}
+const api = <T>(path: string, parse: (body: unknown) => T, init?: { token?: string; body?: unknown }) =>
+  postJson(baseUrl, path, parse, init);
 
-const word = () => randomBytes(6).toString('hex');
+const word = uniqueWord;
 
 const register = (name: string, role: 'instructor' | 'learner') =>
   api('/api/auth/register', (b) => SessionResponseSchema.parse(b), {
