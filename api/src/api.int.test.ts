@@ -17,12 +17,7 @@ import { loadApiConfig } from './config.js';
 import { grantEnrollment, revokeEnrollment } from './enrollments.js';
 import { courseAccess } from './entitlements.js';
 import { startApi, type ApiService } from './service.js';
-
-interface Answer {
-  status: number;
-  body: unknown;
-  headers: Headers;
-}
+import { callApi, type Answer, type CallOptions } from './call.test-support.js';
 
 interface Published {
   rooms: readonly string[];
@@ -66,27 +61,7 @@ function harness(create: () => Promise<TestDatabase>, env: Record<string, string
       await api?.close();
       await database?.drop();
     },
-    async call(
-      method: string,
-      path: string,
-      options: { token?: string; body?: unknown; raw?: string; headers?: Record<string, string> } = {},
-    ): Promise<Answer> {
-      const headers: Record<string, string> = { ...options.headers };
-      if (options.token) headers.authorization = `Bearer ${options.token}`;
-      let body: string | undefined;
-      if (options.raw !== undefined) body = options.raw;
-      else if (options.body !== undefined) body = JSON.stringify(options.body);
-      if (body !== undefined) headers['content-type'] ??= 'application/json';
-      const res = await fetch(`${h.url}${path}`, { method, headers, body });
-      const text = await res.text();
-      let parsed: unknown = text;
-      try {
-        parsed = text ? JSON.parse(text) : undefined;
-      } catch {
-        // not JSON: keep the text
-      }
-      return { status: res.status, body: parsed, headers: res.headers };
-    },
+    call: (method: string, path: string, options?: CallOptions) => callApi(h.url, method, path, options),
     async register(email: string, role: 'learner' | 'instructor' | 'mentor' = 'learner') {
       const res = await h.call('POST', '/api/auth/register', {
         body: { email, password: 'correct horse battery', displayName: email.split('@')[0], role },

@@ -10,16 +10,12 @@ import {
 } from '@learnlive/testing';
 import { loadApiConfig } from '../config.js';
 import { startApi, type ApiService } from '../service.js';
+import { callApi, type CallOptions } from '../call.test-support.js';
+
+export type { Answer } from '../call.test-support.js';
 
 /** Shared by the payments and scheduling suites: the real API on port 0, the Stripe fake beside it. */
 export const WEBHOOK_SECRET = 'whsec_test_0123456789abcdef';
-
-export interface Answer {
-  status: number;
-  body: any; // eslint-disable-line @typescript-eslint/no-explicit-any -- assertions read what they expect
-  headers: Headers;
-  text: string;
-}
 
 export interface TestUser {
   id: string;
@@ -75,25 +71,7 @@ export function apiHarness(create: () => Promise<TestDatabase>, env: Record<stri
       await fake?.close();
       await database?.drop();
     },
-    async call(
-      method: string,
-      path: string,
-      options: { token?: string; body?: unknown; raw?: string; headers?: Record<string, string> } = {},
-    ): Promise<Answer> {
-      const headers: Record<string, string> = { ...options.headers };
-      if (options.token) headers.authorization = `Bearer ${options.token}`;
-      const body = options.raw ?? (options.body === undefined ? undefined : JSON.stringify(options.body));
-      if (body !== undefined) headers['content-type'] ??= 'application/json';
-      const res = await fetch(`${h.url}${path}`, { method, headers, body });
-      const text = await res.text();
-      let parsed: unknown = text;
-      try {
-        parsed = text ? JSON.parse(text) : undefined;
-      } catch {
-        // not JSON (calendar files): keep the text
-      }
-      return { status: res.status, body: parsed, headers: res.headers, text };
-    },
+    call: (method: string, path: string, options?: CallOptions) => callApi(h.url, method, path, options),
     /** A user row and an access token for it (accounts are the auth suite's business). */
     async user(role: UserRole = 'learner', name?: string): Promise<TestUser> {
       counter += 1;
