@@ -1,7 +1,9 @@
 import { NavLink, Outlet } from 'react-router-dom';
-import { navLinks } from './areas.js';
+import { visibleNavLinks } from './areas.js';
+import { useSession } from './lib/session.js';
 
 export function Layout() {
+  const session = useSession();
   return (
     <div className="app">
       <header className="topbar">
@@ -10,13 +12,13 @@ export function Layout() {
         </NavLink>
         <nav aria-label="Main">
           <NavLink to="/">Home</NavLink>
-          {navLinks.map((link) => (
+          {visibleNavLinks(session).map((link) => (
             <NavLink key={link.to} to={link.to}>
               {link.label}
             </NavLink>
           ))}
           <NavLink to="/status">Status</NavLink>
-          <NavLink to="/sign-in">Sign in</NavLink>
+          {!session && <NavLink to="/sign-in">Sign in</NavLink>}
         </nav>
       </header>
       <main>

@@ -1,3 +1,4 @@
+import type { NavEntry } from '../areas.js';
 import type { RouteObject } from 'react-router-dom';
 import { Catalog } from './Catalog.js';
 import { CourseEditor } from './CourseEditor.js';
@@ -38,12 +39,12 @@ export const routes: RouteObject[] = [
 ];
 
 /** Links this area adds to the top navigation. */
-export const navLinks: Array<{ to: string; label: string }> = [
+export const navLinks: NavEntry[] = [
   { to: '/courses', label: 'Catalog' },
-  { to: '/learning', label: 'My learning' },
-  { to: '/teach', label: 'Teach' },
-  { to: '/sessions', label: 'Sessions' },
-  { to: '/mentoring', label: 'Mentors' },
-  { to: '/profile', label: 'Profile' },
-  { to: '/sign-up', label: 'Sign up' },
+  { to: '/learning', label: 'My learning', show: 'member' },
+  { to: '/teach', label: 'Teach', show: ['instructor'] },
+  { to: '/sessions', label: 'Sessions', show: 'member' },
+  { to: '/mentoring', label: 'Mentors', show: 'member' },
+  { to: '/profile', label: 'Profile', show: 'member' },
+  { to: '/sign-up', label: 'Sign up', show: 'guest' },
 ];

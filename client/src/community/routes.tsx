@@ -1,3 +1,4 @@
+import type { NavEntry } from '../areas.js';
 import type { RouteObject } from 'react-router-dom';
 import { ChatPage } from './ChatPage.js';
 import { ModerationConsole } from './ModerationConsole.js';
@@ -9,6 +10,6 @@ export const routes: RouteObject[] = [
 ];
 
 /** Links this area adds to the top navigation. */
-export const navLinks: Array<{ to: string; label: string }> = [
-  { to: '/community/moderation', label: 'Moderation' },
+export const navLinks: NavEntry[] = [
+  { to: '/community/moderation', label: 'Moderation', show: ['instructor'] },
 ];

@@ -1,3 +1,4 @@
+import type { NavEntry } from '../areas.js';
 import type { RouteObject } from 'react-router-dom';
 import { LessonPlayerPage } from './LessonPlayer.js';
 import { LessonVideos } from './LessonVideos.js';
@@ -11,4 +12,4 @@ export const routes: RouteObject[] = [
 ];
 
 /** Links this area adds to the top navigation. */
-export const navLinks: Array<{ to: string; label: string }> = [{ to: '/lessons', label: 'Videos' }];
+export const navLinks: NavEntry[] = [{ to: '/lessons', label: 'Videos', show: 'member' }];

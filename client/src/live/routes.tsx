@@ -1,3 +1,4 @@
+import type { NavEntry } from '../areas.js';
 import type { RouteObject } from 'react-router-dom';
 import { LiveRoomPage } from './LiveRoom.js';
 
@@ -8,4 +9,4 @@ export const routes: RouteObject[] = [
 ];
 
 /** Links this area adds to the top navigation. */
-export const navLinks: Array<{ to: string; label: string }> = [];
+export const navLinks: NavEntry[] = [];
