@@ -49,6 +49,40 @@ describe('socket server', () => {
     expect(reply).toBe('hello');
   });
 
+  it('keeps room broadcasts working on one uWS server after another in the process closes', async () => {
+    const start = () =>
+      startSocketServer(
+        {
+          service: 'test',
+          host: '127.0.0.1',
+          port: 0,
+          portVariable: 'TEST_PORT',
+          routes: {},
+          socket: {},
+          logger: testLogger(),
+        },
+        (opts) => new Server(opts),
+      );
+    const first = await start();
+    const second = await start();
+    server = first;
+    // socket.io's io.close() restores the adapter prototype globally; `first` must not notice.
+    await second.close();
+    first.io.on('connection', (socket) => {
+      socket.on('join', async (room: string, ack: () => void) => {
+        await socket.join(room);
+        ack();
+      });
+    });
+    client = connect(`http://127.0.0.1:${first.port}`, { transports: ['websocket'] });
+    await client.timeout(5_000).emitWithAck('join', 'room-1');
+    const received = new Promise<string>((resolve) => client!.once('news', resolve));
+    first.io.to('room-1').emit('news', 'still here');
+    expect(await Promise.race([received, new Promise((r) => setTimeout(() => r('nothing'), 3_000))])).toBe(
+      'still here',
+    );
+  });
+
   it('names the variable when the port is taken', async () => {
     server = await startSocketServer(
       {
