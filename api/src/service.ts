@@ -14,8 +14,7 @@ import {
   openDatabase,
   once,
   createQueue,
-  createRedis,
-  redisPublisher,
+  openPublisher,
   type Db,
   type JobQueue,
   type Logger,
@@ -52,16 +51,8 @@ export async function startApi(config: ApiConfig, logger: Logger, deps: ApiDeps 
   const ownDb = !deps.db;
   const db = deps.db ?? (await openDatabase(config.databaseUrl));
   const s3 = createS3Client(config.storage);
-  const redis =
-    !deps.publisher && config.redisUrl ? createRedis(config.redisUrl, 'api-publisher') : undefined;
-  const publisher: RealtimePublisher =
-    deps.publisher ??
-    (redis
-      ? redisPublisher(redis)
-      : {
-          publish: (rooms, event) =>
-            log.debug({ rooms, event }, 'no realtime layer configured; event dropped'),
-        });
+  const own = deps.publisher ? undefined : openPublisher(config.redisUrl, 'api-publisher', log);
+  const publisher: RealtimePublisher = deps.publisher ?? own!.publisher;
   const ownQueue = !deps.queue;
   // Standalone with REDIS_URL: BullMQ, consumed by transcoders anywhere. Without it, jobs stay in
   // this process and only a transcoder sharing it (the all-in-one) would run them.
@@ -119,7 +110,7 @@ export async function startApi(config: ApiConfig, logger: Logger, deps: ApiDeps 
         closeAll(log, [
           ['http', () => closeServer(httpServer)],
           ['queue', () => (ownQueue ? queue.close() : undefined)],
-          ['redis', () => redis?.quit()],
+          ['publisher', () => own?.close()],
           ['s3', () => s3.destroy()],
           ['database', () => (ownDb ? db.close() : undefined)],
         ]),
@@ -127,7 +118,7 @@ export async function startApi(config: ApiConfig, logger: Logger, deps: ApiDeps 
     };
   } catch (err) {
     if (server) await closeServer(server);
-    redis?.disconnect();
+    await own?.close();
     if (ownQueue) await queue.close();
     s3.destroy();
     if (ownDb) await db.close();

@@ -7,14 +7,13 @@ import {
   counter,
   createMetrics,
   createQueue,
-  createRedis,
   createRoutesServer,
   createS3Client,
   listen,
   once,
   openDatabase,
   opsRoutes,
-  redisPublisher,
+  openPublisher,
   type Db,
   type JobHandlers,
   type JobQueue,
@@ -55,16 +54,8 @@ export async function startTranscoder(
   const queue = deps.queue ?? createQueue(config.redisUrl, log.child({ module: 'queue' }));
   const db = deps.db ?? (await openDatabase(config.databaseUrl));
   const s3 = createS3Client(config.storage);
-  const redis =
-    !deps.publisher && config.redisUrl ? createRedis(config.redisUrl, 'transcoder-publisher') : undefined;
-  const publisher: RealtimePublisher =
-    deps.publisher ??
-    (redis
-      ? redisPublisher(redis)
-      : {
-          publish: (rooms, event) =>
-            log.debug({ rooms, event }, 'no realtime layer configured; event dropped'),
-        });
+  const own = deps.publisher ? undefined : openPublisher(config.redisUrl, 'transcoder-publisher', log);
+  const publisher: RealtimePublisher = deps.publisher ?? own!.publisher;
   const transcode = transcodeHandler({
     store: new LessonVideoStore(db),
     s3,
@@ -121,7 +112,7 @@ export async function startTranscoder(
         ['sweeper', () => clearInterval(sweeper)],
         ['http', () => closeServer(server)],
         ['queue', () => (deps.queue ? undefined : queue.close())],
-        ['redis', () => redis?.quit()],
+        ['publisher', () => own?.close()],
         ['s3', () => s3.destroy()],
         ['database', () => (deps.db ? undefined : db.close())],
       ]),

@@ -1,5 +1,7 @@
 import { Emitter } from '@socket.io/redis-emitter';
 import type { Redis } from 'ioredis';
+import type { Logger } from 'pino';
+import { createRedis } from './redis.js';
 
 /**
  * How a service that is not a realtime node (the API, the transcoder) pushes an event to
@@ -22,4 +24,32 @@ export function inProcessPublisher(io: RoomEmitter): RealtimePublisher {
 export function redisPublisher(redis: Redis): RealtimePublisher {
   const emitter = new Emitter(redis);
   return { publish: (rooms, event, payload) => void emitter.to([...rooms]).emit(event, payload) };
+}
+
+/**
+ * The publisher a service that is not a realtime node opens for itself: through Redis when it
+ * has a URL, else one that drops events (logged), since no realtime node can be reached.
+ * `close` releases its Redis connection, if any.
+ */
+export function openPublisher(
+  redisUrl: string | undefined,
+  name: string,
+  logger: Logger,
+): { publisher: RealtimePublisher; close(): Promise<void> } {
+  if (!redisUrl) {
+    return {
+      publisher: {
+        publish: (rooms, event) =>
+          logger.debug({ rooms, event }, 'no realtime layer configured; event dropped'),
+      },
+      close: async () => {},
+    };
+  }
+  const redis = createRedis(redisUrl, name);
+  return {
+    publisher: redisPublisher(redis),
+    close: async () => {
+      await redis.quit().catch(() => redis.disconnect());
+    },
+  };
 }
