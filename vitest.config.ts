@@ -37,6 +37,9 @@ export default defineConfig({
           exclude: ignore,
           globalSetup: ['e2e/globalSetup.ts'],
           fileParallelism: false,
+          // A page's next state arrives after a render and often a request or two; with int
+          // suites beside it on 2 cores, that is seconds, not vitest's default of one.
+          expect: { poll: { timeout: 15_000, interval: 100 } },
           testTimeout: 120_000,
           hookTimeout: 120_000,
         },

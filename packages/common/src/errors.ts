@@ -10,6 +10,7 @@ const STATUS: { readonly [K in ErrorCode]: number } = {
   not_found: 404,
   conflict: 409,
   rate_limited: 429,
+  moved: 421,
   unavailable: 503,
   internal: 500,
 };

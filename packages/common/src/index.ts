@@ -14,3 +14,4 @@ export * from './queue/index.js';
 export * from './embeddedS3.js';
 export * from './tokens.js';
 export * from './publisher.js';
+export * from './windowLimit.js';

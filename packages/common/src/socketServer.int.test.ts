@@ -1,9 +1,28 @@
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { Server } from 'socket.io';
 import { io as connect, type Socket } from 'socket.io-client';
-import { testLogger } from '@learnlive/testing';
+import { freePort, testLogger } from '@learnlive/testing';
 import { json } from './http.js';
-import { probeUws, startSocketServer, type SocketServer } from './socketServer.js';
+import { probeUws, startSocketServer, type SocketServer, type SocketServerOptions } from './socketServer.js';
+
+/** A test server on 127.0.0.1 (port 0, no routes, `TEST_PORT`) with `overrides` applied. */
+function start(overrides: Partial<SocketServerOptions> = {}): Promise<SocketServer> {
+  return startSocketServer(
+    {
+      service: 'test',
+      host: '127.0.0.1',
+      port: 0,
+      portVariable: 'TEST_PORT',
+      routes: {},
+      socket: {},
+      logger: testLogger(),
+      ...overrides,
+    },
+    (opts) => new Server(opts),
+  );
+}
 
 describe('socket server', () => {
   let server: SocketServer | undefined;
@@ -20,19 +39,7 @@ describe('socket server', () => {
   });
 
   it.each(['uWebSockets.js', 'ws'] as const)('serves socket.io and the ops routes on %s', async (engine) => {
-    server = await startSocketServer(
-      {
-        service: 'test',
-        host: '127.0.0.1',
-        port: 0,
-        portVariable: 'TEST_PORT',
-        engine,
-        routes: { '/healthz': async () => json(200, { status: 'ok' }) },
-        socket: {},
-        logger: testLogger(),
-      },
-      (opts) => new Server(opts),
-    );
+    server = await start({ engine, routes: { '/healthz': async () => json(200, { status: 'ok' }) } });
     expect(server.engine).toBe(engine);
     expect(server.port).toBeGreaterThan(0);
     server.io.on('connection', (socket) =>
@@ -50,21 +57,9 @@ describe('socket server', () => {
   });
 
   it('keeps room broadcasts working on one uWS server after another in the process closes', async () => {
-    const start = () =>
-      startSocketServer(
-        {
-          service: 'test',
-          host: '127.0.0.1',
-          port: 0,
-          portVariable: 'TEST_PORT',
-          routes: {},
-          socket: {},
-          logger: testLogger(),
-        },
-        (opts) => new Server(opts),
-      );
-    const first = await start();
-    const second = await start();
+    // uWS explicitly: on the ws engine the global patches this is about are never installed
+    const first = await start({ engine: 'uWebSockets.js' });
+    const second = await start({ engine: 'uWebSockets.js' });
     server = first;
     // socket.io's io.close() restores the adapter prototype globally; `first` must not notice.
     await second.close();
@@ -84,34 +79,37 @@ describe('socket server', () => {
   });
 
   it('names the variable when the port is taken', async () => {
-    server = await startSocketServer(
-      {
-        service: 'test',
-        host: '127.0.0.1',
-        port: 0,
-        portVariable: 'TEST_PORT',
-        routes: {},
-        socket: {},
-        logger: testLogger(),
-      },
-      (opts) => new Server(opts),
-    );
+    server = await start();
     for (const engine of ['uWebSockets.js', 'ws'] as const) {
-      await expect(
-        startSocketServer(
-          {
-            service: 'test',
-            host: '127.0.0.1',
-            port: server.port,
-            portVariable: 'TEST_PORT',
-            engine,
-            routes: {},
-            socket: {},
-            logger: testLogger(),
-          },
-          (opts) => new Server(opts),
-        ),
-      ).rejects.toThrow(`TEST_PORT: port ${server.port} on 127.0.0.1`);
+      await expect(start({ port: server.port, engine })).rejects.toThrow(
+        `TEST_PORT: port ${server.port} on 127.0.0.1`,
+      );
+    }
+  });
+
+  it('does not share its port with another process (uWS listens with SO_REUSEPORT by default)', async () => {
+    // Another process listens on a port the way uWS does by default. Two processes that bind the
+    // same explicit port both succeed with SO_REUSEPORT (as two tests that drew the same free
+    // port would), and each silently gets part of the connections.
+    const port = await freePort();
+    const other = spawn(
+      process.execPath,
+      [
+        '-e',
+        `require('uWebSockets.js').App().listen('127.0.0.1', ${port}, (s) => console.log(s ? 'listening' : 'failed'));`,
+      ],
+      { cwd: fileURLToPath(new URL('..', import.meta.url)), stdio: ['ignore', 'pipe', 'ignore'] },
+    );
+    try {
+      const state = await new Promise<string>((resolve) =>
+        other.stdout!.once('data', (chunk: Buffer) => resolve(chunk.toString().trim())),
+      );
+      expect(state).toBe('listening');
+      await expect(start({ port, engine: 'uWebSockets.js' })).rejects.toThrow(
+        `TEST_PORT: port ${port} on 127.0.0.1`,
+      );
+    } finally {
+      other.kill('SIGKILL');
     }
   });
 });

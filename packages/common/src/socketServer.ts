@@ -107,8 +107,17 @@ export async function startSocketServer<S extends Server>(
     app.any('/*', (res) => {
       res.writeStatus('404').writeHeader('content-type', 'application/json').end('{"code":"not_found"}');
     });
+    // Exclusive: by default uWS listens with SO_REUSEPORT, so a second process on the same port
+    // (a stale node; two tests that drew the same free port) silently takes half the
+    // connections. The native addon takes (host, port, options, cb); its types lack that form.
+    const listenExclusive = app.listen as unknown as (
+      host: string,
+      port: number,
+      options: 1, // LIBUS_LISTEN_EXCLUSIVE_PORT
+      cb: (socket: us_listen_socket | false) => void,
+    ) => void;
     const listenSocket = await new Promise<us_listen_socket | false>((resolve) =>
-      app.listen(options.host, options.port, resolve),
+      listenExclusive.call(app, options.host, options.port, 1, resolve),
     );
     if (!listenSocket) {
       throw listenError(

@@ -1,8 +1,10 @@
 import jwt from 'jsonwebtoken';
 import {
   AccessTokenClaimsSchema,
+  RecordingTokenClaimsSchema,
   RoomTokenClaimsSchema,
   type AccessTokenClaims,
+  type RecordingTokenClaims,
   type RoomTokenClaims,
 } from '@learnlive/contracts';
 import type { z } from 'zod';
@@ -12,7 +14,7 @@ const ALGORITHM = 'HS256';
 
 /** Signs claims with the shared secret; `ttlSeconds` sets `exp`. */
 export function signToken(
-  claims: AccessTokenClaims | RoomTokenClaims,
+  claims: AccessTokenClaims | RoomTokenClaims | RecordingTokenClaims,
   secret: string,
   ttlSeconds: number,
 ): string {
@@ -53,4 +55,8 @@ export function verifyAccessToken(token: string, secret: string): AccessTokenCla
 
 export function verifyRoomToken(token: string, secret: string): RoomTokenClaims & TokenTimes {
   return verify(RoomTokenClaimsSchema, token, secret);
+}
+
+export function verifyRecordingToken(token: string, secret: string): RecordingTokenClaims & TokenTimes {
+  return verify(RecordingTokenClaimsSchema, token, secret);
 }

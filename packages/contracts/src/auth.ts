@@ -11,6 +11,11 @@ export const AccessTokenClaimsSchema = z.object({
   sub: z.string().min(1),
   role: UserRoleSchema,
   name: z.string(),
+  /**
+   * The user's token generation when issued: the API refuses the token once it changed (sign-out
+   * everywhere, password or role change, ban). @default 0
+   */
+  gen: z.number().int().min(0).optional(),
 });
 export type AccessTokenClaims = z.infer<typeof AccessTokenClaimsSchema>;
 
@@ -45,3 +50,20 @@ export const RoomTokenClaimsSchema = z.object({
   role: RoomRoleSchema,
 });
 export type RoomTokenClaims = z.infer<typeof RoomTokenClaimsSchema>;
+
+/**
+ * Claims of a recording token: the API checked that `sub` teaches the live class `room`, made
+ * lesson `lessonId` with a video row awaiting its source, and names where the recording goes.
+ * The media service records only for the same user in the same room, and writes only `sourceKey`.
+ */
+export const RecordingTokenClaimsSchema = z.object({
+  typ: z.literal('recording'),
+  sub: z.string().min(1),
+  room: z.string().regex(/^live:[\w-]+$/, 'must be live:id'),
+  lessonId: z.string().min(1),
+  /** The lesson video's version (names the transcode job and the HLS prefix). */
+  version: z.string().regex(/^[\w-]{1,64}$/),
+  /** Object key the recorded file is uploaded to. */
+  sourceKey: z.string().regex(/^lessons\/[\w-]+\/original\/[\w-]+$/),
+});
+export type RecordingTokenClaims = z.infer<typeof RecordingTokenClaimsSchema>;

@@ -14,6 +14,8 @@ export const ERROR_CODES = [
   'not_found',
   'conflict',
   'rate_limited',
+  /** Socket handshakes: this service node does not host the room; `location` says which does. */
+  'moved',
   'unavailable',
   'internal',
 ] as const;
@@ -32,7 +34,12 @@ export const ProblemSchema = z.object({
 });
 export type Problem = z.infer<typeof ProblemSchema>;
 
-export const ErrorBodySchema = z.object({ code: ErrorCodeSchema, message: z.string() });
+export const ErrorBodySchema = z.object({
+  code: ErrorCodeSchema,
+  message: z.string(),
+  /** With `moved`: the URL to connect to instead. */
+  location: z.string().optional(),
+});
 export type ErrorBody = z.infer<typeof ErrorBodySchema>;
 
 /** What every socket.io acknowledgement receives (the ack is always the last argument). */

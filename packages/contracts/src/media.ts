@@ -155,6 +155,19 @@ export const MediaRequestSchemas = {
   mute: z.object({ peerId: id, source: MediaSourceSchema.optional() }),
   /** Teacher/moderator: close the peer's transports and refuse its rejoin. */
   kick: z.object({ peerId: id }),
+  /**
+   * Teacher/moderator: record the teacher's camera (or screen) and microphone into a lesson.
+   * `token` comes from `POST /api/live-classes/{id}/recordings` (same user, same room).
+   */
+  startRecording: z.object({ token: z.string().min(1).max(4096) }),
+  /** Stop the room's recording: the file is uploaded and becomes the lesson (transcoded). */
+  stopRecording: z.object({}).strict(),
+  /**
+   * Passive viewers (no `join` needed): start or keep alive the class's HLS stream; repeat
+   * while watching (it stops when nobody asked for a while). The playlist comes from the API
+   * (`POST /api/live-classes/{id}/stream`).
+   */
+  watchStream: z.object({}).strict(),
   leave: z.object({}).strict(),
 } as const;
 export type MediaRequestName = keyof typeof MediaRequestSchemas;
@@ -165,6 +178,29 @@ export interface IceServer {
   urls: string | string[];
   username?: string;
   credential?: string;
+}
+
+export const RECORDING_STOP_REASONS = [
+  'requested',
+  'teacher_left',
+  'room_closed',
+  'max_duration',
+  'source_closed',
+  'failed',
+] as const;
+export type RecordingStopReason = (typeof RECORDING_STOP_REASONS)[number];
+
+/** A room's recording, told to everyone (the recording indicator) on change and at join. */
+export interface RecordingState {
+  active: boolean;
+  /** When the running recording began (ISO); null when none runs. */
+  startedAt: string | null;
+  /** Who started it. */
+  byPeerId: string | null;
+  /** The lesson the recording becomes (transcoded after stop). */
+  lessonId: string | null;
+  /** Why the last recording ended; null while recording or before any. */
+  stopReason: RecordingStopReason | null;
 }
 
 export interface PeerInfo {
@@ -213,6 +249,7 @@ export interface MediaReplies {
     peers: PeerInfo[];
     producers: ProducerInfo[];
     activeSpeakerPeerId: string | null;
+    recording: RecordingState;
   };
   setRtpCapabilities: Record<string, never>;
   createTransport: TransportInfo;
@@ -241,6 +278,13 @@ export interface MediaReplies {
   revokeSpeak: Record<string, never>;
   mute: { paused: number };
   kick: Record<string, never>;
+  startRecording: RecordingState;
+  stopRecording: RecordingState;
+  watchStream: {
+    /** `starting`: no segment is published yet, ask again shortly. */
+    state: 'starting' | 'live';
+    segmentSeconds: number;
+  };
   leave: Record<string, never>;
 }
 
@@ -267,6 +311,8 @@ export interface MediaServerToClientEvents {
   connectionQuality: (event: ConnectionQuality) => void;
   /** This peer was removed: its transports are closed and rejoining is refused. */
   kicked: (event: { byPeerId: string }) => void;
+  /** The room's recording started or stopped. */
+  recording: (state: RecordingState) => void;
   /** The room's media process restarted: leave and join again (same token). */
   rejoin: (event: { reason: 'worker_died' | 'room_closed' }) => void;
 }

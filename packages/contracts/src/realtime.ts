@@ -23,10 +23,17 @@ export const CHAT_LIMITS = {
 
 export const RoomIdSchema = z.string().regex(/^(course|live|mentor|dm):[\w-]{1,100}$/, 'must be kind:id');
 const MessageId = z.string().regex(/^\d{1,18}$/, 'must be a message id');
-const UserId = z.string().min(1).max(200);
-const Reason = z.string().trim().max(CHAT_LIMITS.maxReasonLength);
+/**
+ * A string the server stores: PostgreSQL's text and jsonb refuse the NUL character, and a send
+ * that reached the database with one would fail its whole group-committed batch (other people's
+ * messages too) instead of its own ack.
+ */
+const Stored = () => z.string().refine((s) => !s.includes('\u0000'), 'must not contain the NUL character');
+const UserId = Stored().min(1).max(200);
+const Reason = Stored().trim().max(CHAT_LIMITS.maxReasonLength);
 /** One emoji or short shortcode, e.g. 👍 or :+1:. */
-const Emoji = z.string().min(1).max(32);
+const Emoji = Stored().min(1).max(32);
+const MessageText = Stored().trim().min(1, 'is empty').max(CHAT_LIMITS.maxTextLength);
 /** Room offsets start at 1; 0 means "nothing yet". */
 const Offset = z.number().int().min(0);
 
@@ -35,6 +42,13 @@ export const ChatMessageSchema = z.object({
   room: z.string(),
   /** Monotonically increasing per room, without gaps: clients detect loss and duplicates with it. */
   offset: z.number().int().min(1),
+  /**
+   * The room revision of this message's latest change (its creation, an edit, a reaction, its
+   * deletion). Every change in a room takes the room's next revision, gapless and in commit
+   * order: a client that holds every revision up to N and rejoins with `sinceRev: N` gets all
+   * it missed, edits and reactions included.
+   */
+  rev: z.number().int().min(1),
   userId: z.string(),
   name: z.string(),
   /** Empty once deleted. */
@@ -75,19 +89,25 @@ export const JoinRoomSchema = z.strictObject({
   token: z.string().min(1).max(4096),
   /** The last offset the client holds: the ack carries every later message (catch-up). */
   since: Offset.optional(),
+  /**
+   * The last revision up to which the client holds every change (see `ChatMessage.rev`): the ack
+   * also carries the messages at or before `since` that changed after it (edits, reactions,
+   * deletions), so a client that rejoins ends up where one that never left is.
+   */
+  sinceRev: Offset.optional(),
 });
 export const LeaveRoomSchema = z.strictObject({ room: RoomIdSchema });
 export const SendMessageSchema = z.strictObject({
   room: RoomIdSchema,
-  text: z.string().trim().min(1, 'is empty').max(CHAT_LIMITS.maxTextLength),
+  text: MessageText,
   replyTo: MessageId.optional(),
   /** Makes a retried send idempotent: the same clientId gets the same id and offset back. */
-  clientId: z.string().min(1).max(64).optional(),
+  clientId: Stored().min(1).max(64).optional(),
 });
 export const EditMessageSchema = z.strictObject({
   room: RoomIdSchema,
   id: MessageId,
-  text: z.string().trim().min(1, 'is empty').max(CHAT_LIMITS.maxTextLength),
+  text: MessageText,
 });
 export const DeleteMessageSchema = z.strictObject({
   room: RoomIdSchema,
@@ -254,6 +274,17 @@ export interface JoinReply {
   truncated: boolean;
   /** Where `missed` came from: the Redis recent cache or PostgreSQL. */
   source: 'cache' | 'database' | 'none';
+  /**
+   * With `sinceRev`: messages at or before `since` changed after `sinceRev`, as they are now,
+   * in revision order; `changesTruncated`: more changed than fit (rejoin from `lastRev`).
+   */
+  changed: ChatMessage[];
+  changesTruncated: boolean;
+  /**
+   * Once `missed` and `changed` are applied, the client holds every change up to this revision
+   * (the room's last one, or the last change included when `changesTruncated`).
+   */
+  lastRev: number;
   presence: Presence;
   state: RoomState;
 }
@@ -298,7 +329,7 @@ export interface RealtimeServerToClient {
   /** An edit or a reaction changed a message. */
   'chat:updated': (message: ChatMessage) => void;
   /** Remove it from view: a moderator or its author deleted it. */
-  'chat:deleted': (event: { room: string; id: string; offset: number }) => void;
+  'chat:deleted': (event: { room: string; id: string; offset: number; rev: number }) => void;
   'chat:typing': (event: { room: string; userId: string; name: string }) => void;
   'presence:joined': (event: { room: string; user: PresenceUser; count: number }) => void;
   'presence:left': (event: { room: string; userId: string; count: number }) => void;
@@ -307,9 +338,10 @@ export interface RealtimeServerToClient {
   'room:state': (state: RoomState) => void;
   /**
    * The room's last offset, sent by a node whose link to the cluster came back (Redis
-   * restart): a client behind it fetches what it missed with `chat:history { after }`.
+   * restart): a client behind it catches up (`room:join { since, sinceRev }`, or
+   * `chat:history { after }` for messages only).
    */
-  'room:sync': (event: { room: string; lastOffset: number }) => void;
+  'room:sync': (event: { room: string; lastOffset: number; lastRev: number }) => void;
   /** You were muted, unmuted, kicked or banned. */
   'moderation:notice': (event: {
     room: string;

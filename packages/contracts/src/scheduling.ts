@@ -27,6 +27,30 @@ export const LiveClassSchema = z.object({
 export type LiveClass = z.infer<typeof LiveClassSchema>;
 export const LiveClassListSchema = z.object({ items: z.array(LiveClassSchema) });
 
+/**
+ * A recording about to start (`POST /api/live-classes/{id}/recordings`): the lesson it becomes
+ * (in the course's "Recordings" module, its video awaiting the file) and the token the teacher
+ * hands to the media service (`startRecording`).
+ */
+export const LiveRecordingSchema = z.object({
+  lessonId: z.string(),
+  moduleId: z.string(),
+  title: z.string(),
+  /** Recording token (short-lived): valid for this live class's room and the caller only. */
+  token: z.string(),
+  expiresAt: z.string(),
+});
+export type LiveRecording = z.infer<typeof LiveRecordingSchema>;
+
+/** Passive viewing of a live class as HLS (`POST /api/live-streams` with a room token). */
+export const LiveStreamTicketSchema = z.object({
+  /** Sliding HLS playlist; segments are named relative to it and carry the same ticket. */
+  playlistUrl: z.string(),
+  /** Ask again (with a fresh room token) before this. */
+  expiresAt: z.string(),
+});
+export type LiveStreamTicket = z.infer<typeof LiveStreamTicketSchema>;
+
 export const CreateLiveClassRequestSchema = z.strictObject({
   title: z.string().trim().min(1).max(200),
   startsAt: InstantSchema,

@@ -1,3 +1,3 @@
-export type { Db, Queryable } from './Db.js';
+export type { Db, ListenHandlers, Queryable, QueryOptions } from './Db.js';
 export { openDatabase, describeDatabase } from './open.js';
 export { migrate } from './migrate.js';

@@ -26,6 +26,12 @@ export async function openPglite(dataDir: string | undefined): Promise<Db> {
     query: base.query,
     exec: base.exec,
     transaction: (fn) => pglite.transaction((tx) => fn(wrap(tx))),
+    async listen(channel, handlers) {
+      // One embedded connection: nothing to lose, so it listens until closed.
+      const unlisten = await pglite.listen(channel, (payload) => handlers.notify(payload));
+      handlers.listening?.();
+      return { close: once(() => (pglite.closed ? Promise.resolve() : unlisten())) };
+    },
     close: once(() => pglite.close()),
   };
 }
