@@ -13,11 +13,10 @@ import {
   type SessionResponse,
 } from '@learnlive/contracts';
 import { DATABASE_ADAPTERS, TEST_JWT_SECRET, testLogger, type TestDatabase } from '@learnlive/testing';
-import { loadApiConfig } from './config.js';
 import { grantEnrollment, revokeEnrollment } from './enrollments.js';
 import { courseAccess } from './entitlements.js';
 import { startApi, type ApiService } from './service.js';
-import { callApi, type Answer, type CallOptions } from './call.test-support.js';
+import { callApi, testApiConfig, type Answer, type CallOptions } from './call.test-support.js';
 
 interface Published {
   rooms: readonly string[];
@@ -42,12 +41,7 @@ function harness(create: () => Promise<TestDatabase>, env: Record<string, string
     async start() {
       database = await create();
       api = await startApi(
-        loadApiConfig({
-          JWT_SECRET: TEST_JWT_SECRET,
-          API_PORT: '0',
-          API_HOST: '127.0.0.1',
-          DATABASE_URL: database.url,
-          LOG_LEVEL: 'silent',
+        testApiConfig(database.url, {
           ADMIN_EMAILS: 'root@example.org',
           API_BODY_LIMIT: '4096',
           ...env,
@@ -131,24 +125,27 @@ describe.each(DATABASE_ADAPTERS)('accounts on %s', (_name, create) => {
     expect(SessionResponseSchema.parse(refreshed.body).user.role).toBe('mentor');
   });
 
-  it('rotates refresh tokens and revokes the family when an old one is reused', async () => {
+  it('rotates refresh tokens; an old one replayed after the grace window revokes the family', async () => {
+    const refresh = (refreshToken: string) => h.call('POST', '/api/auth/refresh', { body: { refreshToken } });
     const first = await h.register('carol@example.org');
-    const r1 = await h.call('POST', '/api/auth/refresh', { body: { refreshToken: first.refreshToken } });
+    const r1 = await refresh(first.refreshToken);
     expect(r1.status).toBe(200);
     const second = SessionResponseSchema.parse(r1.body);
     expect(second.refreshToken).not.toBe(first.refreshToken);
 
-    // the first token again: a stolen copy. The family dies, including the newest token.
-    expectProblem(
-      await h.call('POST', '/api/auth/refresh', { body: { refreshToken: first.refreshToken } }),
-      401,
-      'unauthenticated',
+    // the same token again within seconds (another tab, a retried request): the same successor
+    const again = await refresh(first.refreshToken);
+    expect(again.status, JSON.stringify(again.body)).toBe(200);
+    expect(SessionResponseSchema.parse(again.body).refreshToken).toBe(second.refreshToken);
+
+    // past the grace window (its use moved an hour back), the first token again is a stolen copy:
+    // the family dies, including the newest token
+    await h.db.query(
+      `update refresh_tokens set used_at = used_at - interval '1 hour' where user_id = $1 and used_at is not null`,
+      [first.user.id],
     );
-    expectProblem(
-      await h.call('POST', '/api/auth/refresh', { body: { refreshToken: second.refreshToken } }),
-      401,
-      'unauthenticated',
-    );
+    expectProblem(await refresh(first.refreshToken), 401, 'unauthenticated');
+    expectProblem(await refresh(second.refreshToken), 401, 'unauthenticated');
     // the cookie works as well as the body
     const other = await h.call('POST', '/api/auth/sign-in', {
       body: { email: 'carol@example.org', password: 'correct horse battery' },
@@ -156,6 +153,148 @@ describe.each(DATABASE_ADAPTERS)('accounts on %s', (_name, create) => {
     const cookie = other.headers.get('set-cookie')!.split(';')[0]!;
     const viaCookie = await h.call('POST', '/api/auth/refresh', { headers: { cookie } });
     expect(viaCookie.status).toBe(200);
+  });
+
+  it('gives two tabs refreshing with one token at once the same successor, and only within the grace', async () => {
+    const refresh = (refreshToken: string) => h.call('POST', '/api/auth/refresh', { body: { refreshToken } });
+    const s = await h.register('tabs@example.org');
+    const answers = await Promise.all([
+      refresh(s.refreshToken),
+      refresh(s.refreshToken),
+      refresh(s.refreshToken),
+    ]);
+    for (const a of answers) expect(a.status, JSON.stringify(a.body)).toBe(200);
+    const successors = new Set(answers.map((a) => SessionResponseSchema.parse(a.body).refreshToken));
+    expect(successors.size).toBe(1);
+    const [successor] = [...successors] as [string];
+    // each answer's access token works, and the session goes on
+    for (const a of answers) {
+      expect(
+        (await h.call('GET', '/api/me', { token: SessionResponseSchema.parse(a.body).accessToken })).status,
+      ).toBe(200);
+    }
+    const next = await refresh(successor);
+    expect(next.status).toBe(200);
+    // once the successor itself was used, the original is no longer a harmless duplicate
+    expectProblem(await refresh(s.refreshToken), 401, 'unauthenticated');
+    expectProblem(await refresh(SessionResponseSchema.parse(next.body).refreshToken), 401, 'unauthenticated');
+  });
+
+  it('ends access tokens at once on sign-out everywhere, password change, role change and ban', async () => {
+    const root = await h.register('root2@example.org');
+    await h.db.query(`update users set role = 'admin' where id = $1`, [root.user.id]);
+    const admin = SessionResponseSchema.parse(
+      (await h.call('POST', '/api/auth/refresh', { body: { refreshToken: root.refreshToken } })).body,
+    ).accessToken;
+    const signIn = async (email: string, password = 'correct horse battery') =>
+      SessionResponseSchema.parse(
+        (await h.call('POST', '/api/auth/sign-in', { body: { email, password } })).body,
+      );
+    const me = (token: string) => h.call('GET', '/api/me', { token });
+
+    // sign-out everywhere: every access token of the user, on any device, at once
+    const grace = await h.register('grace@example.org');
+    const other = await signIn('grace@example.org');
+    expect((await me(other.accessToken)).status).toBe(200);
+    expect((await h.call('POST', '/api/auth/sign-out-everywhere', { token: grace.accessToken })).status).toBe(
+      204,
+    );
+    expectProblem(await me(other.accessToken), 401, 'token_expired');
+    expectProblem(await me(grace.accessToken), 401, 'token_expired');
+    expectProblem(
+      await h.call('POST', '/api/auth/refresh', { body: { refreshToken: other.refreshToken } }),
+      401,
+      'unauthenticated',
+    );
+    // a new sign-in works again
+    expect((await me((await signIn('grace@example.org')).accessToken)).status).toBe(200);
+
+    // a password change ends the tokens issued before it
+    const heidi = await h.register('heidi@example.org');
+    const phone = await signIn('heidi@example.org');
+    const changed = await h.call('PATCH', '/api/me', {
+      token: heidi.accessToken,
+      body: { password: { current: 'correct horse battery', next: 'a brand new passphrase' } },
+    });
+    expect(changed.status, JSON.stringify(changed.body)).toBe(200);
+    expectProblem(await me(phone.accessToken), 401, 'token_expired');
+    expect((await me((await signIn('heidi@example.org', 'a brand new passphrase')).accessToken)).status).toBe(
+      200,
+    );
+
+    // a role change ends tokens carrying the old role; the session refreshes into the new one
+    const ivan = await h.register('ivan@example.org');
+    expectProblem(
+      await h.call('POST', '/api/courses', { token: ivan.accessToken, body: { title: 'Nope' } }),
+      403,
+      'forbidden',
+    );
+    const promoted = await h.call('PUT', `/api/users/${ivan.user.id}/role`, {
+      token: admin,
+      body: { role: 'instructor' },
+    });
+    expect(promoted.status, JSON.stringify(promoted.body)).toBe(200);
+    expectProblem(await me(ivan.accessToken), 401, 'token_expired');
+    const refreshed = SessionResponseSchema.parse(
+      (await h.call('POST', '/api/auth/refresh', { body: { refreshToken: ivan.refreshToken } })).body,
+    );
+    expect(refreshed.user.role).toBe('instructor');
+    expect((await me(refreshed.accessToken)).status).toBe(200);
+    // demoted again: the instructor token stops at once
+    await h.call('PUT', `/api/users/${ivan.user.id}/role`, { token: admin, body: { role: 'learner' } });
+    expectProblem(
+      await h.call('POST', '/api/courses', {
+        token: refreshed.accessToken,
+        body: { title: 'Sneaky', price: { kind: 'free', amount: 0, currency: 'usd' } },
+      }),
+      401,
+      'token_expired',
+    );
+
+    // a ban: tokens, refresh and sign-in stop at once; only admins ban; lifting it lets them back
+    const judy = await h.register('judy@example.org');
+    expectProblem(
+      await h.call('POST', `/api/users/${judy.user.id}/ban`, { token: grace.accessToken }),
+      401,
+      'token_expired',
+    );
+    const someone = await signIn('grace@example.org');
+    expectProblem(
+      await h.call('POST', `/api/users/${judy.user.id}/ban`, { token: someone.accessToken }),
+      403,
+      'forbidden',
+    );
+    expectProblem(await h.call('POST', `/api/users/${root.user.id}/ban`, { token: admin }), 409, 'conflict');
+    expectProblem(
+      await h.call('POST', '/api/users/00000000-0000-4000-8000-000000000000/ban', { token: admin }),
+      404,
+      'not_found',
+    );
+    expect((await me(judy.accessToken)).status).toBe(200);
+    expect((await h.call('POST', `/api/users/${judy.user.id}/ban`, { token: admin })).status).toBe(204);
+    // the ban bumped the generation: the client refreshes, and that is refused
+    expectProblem(await me(judy.accessToken), 401, 'token_expired');
+    expectProblem(
+      await h.call('POST', '/api/auth/refresh', { body: { refreshToken: judy.refreshToken } }),
+      401,
+      'unauthenticated',
+    );
+    expectProblem(
+      await h.call('POST', '/api/auth/sign-in', {
+        body: { email: 'judy@example.org', password: 'correct horse battery' },
+      }),
+      403,
+      'forbidden',
+    );
+    expectProblem(
+      await h.call('POST', '/api/users/00000000-0000-4000-8000-000000000000/unban', { token: admin }),
+      404,
+      'not_found',
+    );
+    expect((await h.call('POST', `/api/users/${judy.user.id}/unban`, { token: admin })).status).toBe(204);
+    // lifting the ban revives no old token
+    expectProblem(await me(judy.accessToken), 401, 'token_expired');
+    expect((await me((await signIn('judy@example.org')).accessToken)).status).toBe(200);
   });
 
   it('signs out one session, or every session', async () => {

@@ -1,3 +1,6 @@
+import { TEST_JWT_SECRET } from '@learnlive/testing';
+import { loadApiConfig } from './config.js';
+
 /** An HTTP answer as the API suites assert on it. */
 export interface Answer {
   status: number;
@@ -37,4 +40,16 @@ export async function callApi(
     // not JSON: keep the text
   }
   return { status: res.status, body: parsed, headers: res.headers, text };
+}
+
+/** The configuration every API suite starts from: port 0 on loopback, the test secret, quiet. */
+export function testApiConfig(databaseUrl: string, env: Record<string, string> = {}) {
+  return loadApiConfig({
+    JWT_SECRET: TEST_JWT_SECRET,
+    API_PORT: '0',
+    API_HOST: '127.0.0.1',
+    DATABASE_URL: databaseUrl,
+    LOG_LEVEL: 'silent',
+    ...env,
+  });
 }

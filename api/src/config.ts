@@ -1,5 +1,6 @@
 import { env, parseEnv, storageConfigFrom, storageEnvShape, type Env } from '@learnlive/common';
 import { z } from 'zod';
+import { TrustProxySchema } from './auth/clientAddress.js';
 
 export const apiEnvSchema = z.object({
   API_PORT: env.port(3000),
@@ -16,10 +17,14 @@ export const apiEnvSchema = z.object({
   /** The built client to serve at `/` (unset: the API serves only `/api`). */
   CLIENT_DIST_DIR: z.string().optional(),
   LOG_LEVEL: env.logLevel(),
-  /** Lifetime of access tokens, seconds (short: they are not revocable). */
+  /** Lifetime of access tokens, seconds (revoked at once anyway by sign-out everywhere, password or role change, ban). */
   ACCESS_TOKEN_TTL: env.int(600, 30, 3600),
+  /** How long each process may trust a user's token generation without asking the database, ms (changes are pushed at once). */
+  TOKEN_CHECK_CACHE_MS: env.int(2000, 0, 60_000),
   /** Lifetime of a refresh token family's tokens, seconds (30 days). */
   REFRESH_TOKEN_TTL: env.int(30 * 24 * 3600, 60),
+  /** A just-used refresh token presented again within this many seconds gets the same successor (two tabs refreshing at once) instead of revoking the session; 0: never. */
+  REFRESH_REUSE_GRACE: env.int(10, 0, 60),
   /** Lifetime of room tokens (realtime/media joins), seconds. */
   ROOM_TOKEN_TTL: env.int(300, 10, 3600),
   /** Failed sign-ins of one account within SIGN_IN_WINDOW before it is locked. */
@@ -27,14 +32,16 @@ export const apiEnvSchema = z.object({
   SIGN_IN_WINDOW: env.int(15 * 60, 1),
   /** How long a locked account refuses sign-ins, seconds. */
   SIGN_IN_LOCKOUT: env.int(15 * 60, 1),
-  /** Sign-in attempts per client address per minute (this process). */
+  /** Sign-in attempts per client address per minute (shared through Redis when REDIS_URL is set). */
   SIGN_IN_RATE_PER_MINUTE: env.int(30, 1),
+  /** Proxies believed about X-Forwarded-For: false, a number of hops, or addresses/CIDRs (comma-separated). */
+  TRUST_PROXY: TrustProxySchema,
   /** Largest request body, bytes (413 above it). */
   API_BODY_LIMIT: env.int(1024 * 1024, 1024),
   /** Comma-separated emails that become admins when they sign up. */
   ADMIN_EMAILS: z.string().default(''),
-  /** How long a catalog page may be served from memory, ms (0: never). Writes here clear it. */
-  CATALOG_CACHE_MS: env.int(1000, 0, 60_000),
+  /** How long a catalog page may be served from memory, ms (0: never). Any change clears it at once (NOTIFY). */
+  CATALOG_CACHE_MS: env.int(10_000, 0, 60_000),
   /** Stripe secret key (sk_…). Unset: payments answer 503 `unavailable`. */
   STRIPE_SECRET_KEY: z
     .string()
@@ -79,11 +86,14 @@ export function loadApiConfig(source: Env = process.env) {
     auth: Object.freeze({
       accessTokenTtlSeconds: e.ACCESS_TOKEN_TTL,
       refreshTokenTtlSeconds: e.REFRESH_TOKEN_TTL,
+      refreshReuseGraceMs: e.REFRESH_REUSE_GRACE * 1000,
+      tokenCheckCacheMs: e.TOKEN_CHECK_CACHE_MS,
       roomTokenTtlSeconds: e.ROOM_TOKEN_TTL,
       signInMaxFailures: e.SIGN_IN_MAX_FAILURES,
       signInWindowMs: e.SIGN_IN_WINDOW * 1000,
       signInLockoutMs: e.SIGN_IN_LOCKOUT * 1000,
       signInRatePerMinute: e.SIGN_IN_RATE_PER_MINUTE,
+      trustProxy: e.TRUST_PROXY,
       adminEmails: e.ADMIN_EMAILS.split(',')
         .map((s) => s.trim().toLowerCase())
         .filter(Boolean),

@@ -1,7 +1,8 @@
 import type { S3Client } from '@aws-sdk/client-s3';
-import type { Db, JobQueue, Logger, RealtimePublisher } from '@learnlive/common';
+import type { createRedis, Db, JobQueue, Logger, RealtimePublisher } from '@learnlive/common';
 import type { Registry } from 'prom-client';
 import type { ApiConfig } from './config.js';
+import type { AccessRevocation } from './auth/revocation.js';
 
 /** What every route module receives: the adapters, already open. */
 export interface ApiContext {
@@ -14,4 +15,10 @@ export interface ApiContext {
   /** Where jobs for the transcoder go. */
   queue: JobQueue;
   s3: S3Client;
+  /** Redis when REDIS_URL is set (limits shared by every replica), else undefined. */
+  redis: ReturnType<typeof createRedis> | undefined;
+  /** Whether access tokens are still good; `forget(userId)` after changing a user's generation. */
+  revocation: AccessRevocation;
+  /** Registers something a route module opened (a listener…) to close with the API, before the database. */
+  onClose(name: string, close: () => Promise<unknown> | unknown): void;
 }

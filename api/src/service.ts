@@ -14,6 +14,7 @@ import {
   openDatabase,
   once,
   createQueue,
+  createRedis,
   openPublisher,
   type Db,
   type JobQueue,
@@ -26,6 +27,7 @@ import type { ApiConfig } from './config.js';
 import type { ApiContext } from './context.js';
 import { routeModules } from './routes.js';
 import { authenticator } from './auth/middleware.js';
+import { AccessRevocation } from './auth/revocation.js';
 
 export const API_MIGRATIONS_DIR = fileURLToPath(new URL('../migrations', import.meta.url));
 
@@ -57,10 +59,18 @@ export async function startApi(config: ApiConfig, logger: Logger, deps: ApiDeps 
   // Standalone with REDIS_URL: BullMQ, consumed by transcoders anywhere. Without it, jobs stay in
   // this process and only a transcoder sharing it (the all-in-one) would run them.
   const queue = deps.queue ?? createQueue(config.redisUrl, log.child({ module: 'queue' }));
+  const redis = config.redisUrl ? createRedis(config.redisUrl, 'api') : undefined;
+  redis?.on('error', (err: Error) => log.warn({ err: err.message }, 'redis connection error'));
   let server: Server | undefined;
+  const routeResources: Array<readonly [string, () => Promise<unknown> | unknown]> = [];
+  const closeRouteResources = () => closeAll(log, routeResources.reverse());
   try {
     const applied = await migrate(db, { dir: API_MIGRATIONS_DIR, table: 'api_migrations' });
     if (applied.length) log.info({ applied }, 'migrations applied');
+
+    const revocation = new AccessRevocation(db, config.auth.tokenCheckCacheMs);
+    const revocationListener = await revocation.listen(log);
+    routeResources.push(['revocation listener', () => revocationListener.close()]);
 
     const metrics = createMetrics('api');
     const requests = counter(metrics, 'api_http_requests_total', 'HTTP requests answered', ['status']);
@@ -74,7 +84,18 @@ export async function startApi(config: ApiConfig, logger: Logger, deps: ApiDeps 
       mediaUrl: config.publicMediaUrl,
       engines: { database: db.engine, ...deps.engines?.() },
     });
-    const ctx: ApiContext = { config, db, logger: log, metrics, publisher, queue, s3 };
+    const ctx: ApiContext = {
+      config,
+      db,
+      logger: log,
+      metrics,
+      publisher,
+      queue,
+      s3,
+      redis,
+      revocation,
+      onClose: (name, close) => void routeResources.push([name, close]),
+    };
     const app = createApp(
       {
         logger: log,
@@ -89,7 +110,7 @@ export async function startApi(config: ApiConfig, logger: Logger, deps: ApiDeps 
           await next();
           requests.inc({ status: String(c.res.status) });
         });
-        app.use('/api/*', authenticator(config.jwtSecret));
+        app.use('/api/*', authenticator(config.jwtSecret, revocation));
         for (const register of routeModules) register(app, ctx);
       },
     );
@@ -109,8 +130,10 @@ export async function startApi(config: ApiConfig, logger: Logger, deps: ApiDeps 
       close: once(() =>
         closeAll(log, [
           ['http', () => closeServer(httpServer)],
+          ['routes', closeRouteResources],
           ['queue', () => (ownQueue ? queue.close() : undefined)],
           ['publisher', () => own?.close()],
+          ['redis', () => redis?.quit().catch(() => redis.disconnect())],
           ['s3', () => s3.destroy()],
           ['database', () => (ownDb ? db.close() : undefined)],
         ]),
@@ -118,7 +141,9 @@ export async function startApi(config: ApiConfig, logger: Logger, deps: ApiDeps 
     };
   } catch (err) {
     if (server) await closeServer(server);
+    await closeRouteResources();
     await own?.close();
+    redis?.disconnect();
     if (ownQueue) await queue.close();
     s3.destroy();
     if (ownDb) await db.close();

@@ -2,6 +2,7 @@ import { AppError, verifyAccessToken } from '@learnlive/common';
 import type { UserRole } from '@learnlive/contracts';
 import type { Context, MiddlewareHandler } from 'hono';
 import { createMiddleware } from 'hono/factory';
+import type { AccessRevocation } from './revocation.js';
 
 /** The caller, as its access token says. */
 export interface AuthUser {
@@ -15,24 +16,38 @@ declare module 'hono' {
     /** Set by `requireUser` / `optionalUser`. */
     user: AuthUser;
     /** Set once per request by `authenticator` (service.ts) so route modules need no secret. */
-    verifyAccess: (token: string) => AuthUser;
+    verifyAccess: (token: string) => AuthUser | Promise<AuthUser>;
   }
 }
 
-/** Installed once, before every route: lets `requireUser` verify tokens with the API's secret. */
-export function authenticator(jwtSecret: string): MiddlewareHandler {
+/**
+ * Installed once, before every route: lets `requireUser` verify tokens with the API's secret, and
+ * refuse revoked ones (`revocation`: the token's generation against the user's current one).
+ */
+export function authenticator(jwtSecret: string, revocation: AccessRevocation): MiddlewareHandler {
   // Verifying an HS256 token with jsonwebtoken costs more CPU than many routes' own work (it
-  // re-parses the key each time); a token string verified once stays valid until its `exp`.
-  const verified = new Map<string, { user: AuthUser; expiresAtMs: number }>();
-  const verify = (token: string): AuthUser => {
-    const hit = verified.get(token);
-    if (hit && hit.expiresAtMs > Date.now()) return hit.user;
-    if (hit) verified.delete(token);
-    const claims = verifyAccessToken(token, jwtSecret);
-    const user: AuthUser = { id: claims.sub, role: claims.role, name: claims.name };
-    if (verified.size >= 10_000) verified.clear();
-    verified.set(token, { user, expiresAtMs: claims.exp * 1000 });
-    return user;
+  // re-parses the key each time); a token string verified once stays valid until its `exp`
+  // (revocation is checked on every use, below).
+  const verified = new Map<string, { user: AuthUser; generation: number; expiresAtMs: number }>();
+  const verify = (token: string): AuthUser | Promise<AuthUser> => {
+    let hit = verified.get(token);
+    if (hit && hit.expiresAtMs <= Date.now()) {
+      verified.delete(token);
+      hit = undefined;
+    }
+    if (!hit) {
+      const claims = verifyAccessToken(token, jwtSecret);
+      hit = {
+        user: { id: claims.sub, role: claims.role, name: claims.name },
+        generation: claims.gen ?? 0,
+        expiresAtMs: claims.exp * 1000,
+      };
+      if (verified.size >= 10_000) verified.clear();
+      verified.set(token, hit);
+    }
+    const { user } = hit;
+    const pending = revocation.check(user.id, hit.generation);
+    return pending ? pending.then(() => user) : user;
   };
   return async (c, next) => {
     c.set('verifyAccess', verify);
@@ -48,7 +63,7 @@ function bearer(c: Context): string | undefined {
   return match[1];
 }
 
-function verifierOf(c: Context): (token: string) => AuthUser {
+function verifierOf(c: Context): (token: string) => AuthUser | Promise<AuthUser> {
   const verify = c.get('verifyAccess');
   // A route mounted outside startApi (no authenticator): refuse rather than trust anything.
   if (!verify) throw new AppError('internal', 'authentication is not configured');
@@ -64,7 +79,7 @@ export function requireUser(...roles: UserRole[]): MiddlewareHandler {
   return createMiddleware(async (c, next) => {
     const token = bearer(c);
     if (!token) throw new AppError('unauthenticated', 'sign in first');
-    const user = verifierOf(c)(token);
+    const user = await verifierOf(c)(token);
     if (roles.length > 0 && user.role !== 'admin' && !roles.includes(user.role)) {
       throw new AppError('forbidden', `this needs the role ${roles.join(' or ')}`);
     }
@@ -80,7 +95,7 @@ export function requireUser(...roles: UserRole[]): MiddlewareHandler {
 export function optionalUser(): MiddlewareHandler {
   return createMiddleware(async (c, next) => {
     const token = bearer(c);
-    if (token) c.set('user', verifierOf(c)(token));
+    if (token) c.set('user', await verifierOf(c)(token));
     await next();
   });
 }

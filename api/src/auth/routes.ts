@@ -1,6 +1,6 @@
 import { createRoute, type OpenAPIHono } from '@hono/zod-openapi';
 import { getConnInfo } from '@hono/node-server/conninfo';
-import { AppError } from '@learnlive/common';
+import { AppError, MemoryWindowLimit, RedisWindowLimit, type WindowLimit } from '@learnlive/common';
 import {
   ChangeRoleRequestSchema,
   RefreshRequestSchema,
@@ -15,6 +15,7 @@ import { deleteCookie, getCookie, setCookie } from 'hono/cookie';
 import { z } from 'zod';
 import type { ApiContext } from '../context.js';
 import { jsonBody, jsonRequest, noContent, problems } from '../responses.js';
+import { clientAddressResolver } from './clientAddress.js';
 import { bearerSecurity, currentUser, requireUser } from './middleware.js';
 import { hashPassword, verifyPassword } from './passwords.js';
 import {
@@ -26,7 +27,7 @@ import {
   USER_COLUMNS,
   type UserRow,
 } from './sessions.js';
-import { AddressRateLimit, assertNotLocked, clearFailures, recordFailure } from './throttle.js';
+import { assertNotLocked, clearFailures, recordFailure } from './throttle.js';
 
 const REFRESH_COOKIE = 'll_refresh';
 const tags = ['accounts'];
@@ -127,11 +128,32 @@ const changeRole = createRoute({
   },
 });
 
-function clientAddress(c: Context): string {
+const banRoute = (action: 'ban' | 'unban') =>
+  createRoute({
+    method: 'post',
+    path: `/api/users/{id}/${action}`,
+    tags,
+    summary:
+      action === 'ban'
+        ? 'Suspend an account (admins): its sessions and access tokens end at once, sign-in is refused'
+        : 'Lift a suspension (admins)',
+    middleware: [requireUser('admin')] as const,
+    security: bearerSecurity,
+    request: { params: z.object({ id: z.uuid() }) },
+    responses: {
+      204: noContent,
+      401: problems[401],
+      403: problems[403],
+      404: problems[404],
+      409: problems[409],
+    },
+  });
+
+function peerAddress(c: Context): string | undefined {
   try {
-    return getConnInfo(c).remote.address ?? 'unknown';
+    return getConnInfo(c).remote.address;
   } catch {
-    return 'unknown';
+    return undefined;
   }
 }
 
@@ -146,13 +168,20 @@ export function authRoutes(app: OpenAPIHono, ctx: ApiContext): void {
     jwtSecret: ctx.config.jwtSecret,
     accessTokenTtlSeconds: auth.accessTokenTtlSeconds,
     refreshTokenTtlSeconds: auth.refreshTokenTtlSeconds,
+    refreshReuseGraceMs: auth.refreshReuseGraceMs,
   };
   const throttle = {
     maxFailures: auth.signInMaxFailures,
     windowMs: auth.signInWindowMs,
     lockoutMs: auth.signInLockoutMs,
   };
-  const addressLimit = new AddressRateLimit(auth.signInRatePerMinute);
+  const addressLimitOptions = { limit: auth.signInRatePerMinute, windowMs: 60_000 };
+  // Shared by every replica when Redis is configured; otherwise per process.
+  const addressLimit: WindowLimit = ctx.redis
+    ? new RedisWindowLimit(ctx.redis, { ...addressLimitOptions, prefix: 'learnlive:api:sign-in:' })
+    : new MemoryWindowLimit(addressLimitOptions);
+  const resolveAddress = clientAddressResolver(auth.trustProxy);
+  const clientAddress = (c: Context) => resolveAddress(peerAddress(c), c.req.header('x-forwarded-for'));
   const log = ctx.logger.child({ module: 'auth' });
 
   const rememberRefresh = (c: Context, token: string) =>
@@ -192,10 +221,12 @@ export function authRoutes(app: OpenAPIHono, ctx: ApiContext): void {
   app.openapi(signIn, async (c) => {
     const body = c.req.valid('json');
     const email = body.email.toLowerCase();
-    addressLimit.hit(clientAddress(c));
+    if (!(await addressLimit.hit(clientAddress(c)))) {
+      throw new AppError('rate_limited', 'too many sign-in attempts from this address; wait a minute');
+    }
     await assertNotLocked(ctx.db, email);
-    const { rows } = await ctx.db.query<UserRow & { password_hash: string }>(
-      `select ${USER_COLUMNS}, password_hash from users where lower(email) = $1`,
+    const { rows } = await ctx.db.query<UserRow & { password_hash: string; banned: boolean }>(
+      `select ${USER_COLUMNS}, password_hash, banned_at is not null as banned from users where lower(email) = $1`,
       [email],
     );
     const user = rows[0];
@@ -203,6 +234,8 @@ export function authRoutes(app: OpenAPIHono, ctx: ApiContext): void {
       await recordFailure(ctx.db, email, throttle);
       throw new AppError('unauthenticated', 'wrong email or password');
     }
+    // told only to whoever knows the password
+    if (user.banned) throw new AppError('forbidden', 'this account is suspended');
     await clearFailures(ctx.db, email);
     const session = await issueSession(ctx.db, user, sessionOptions);
     rememberRefresh(c, session.refreshToken);
@@ -225,7 +258,9 @@ export function authRoutes(app: OpenAPIHono, ctx: ApiContext): void {
   });
 
   app.openapi(signOutEverywhere, async (c) => {
-    await revokeAllSessions(ctx.db, currentUser(c).id);
+    const userId = currentUser(c).id;
+    await ctx.db.transaction((tx) => revokeAllSessions(tx, userId));
+    ctx.revocation.forget(userId);
     deleteCookie(c, REFRESH_COOKIE, { path: '/api/auth' });
     return c.body(null, 204);
   });
@@ -264,6 +299,7 @@ export function authRoutes(app: OpenAPIHono, ctx: ApiContext): void {
       );
       return rows[0];
     });
+    if (body.password) ctx.revocation.forget(userId);
     if (!updated) throw new AppError('not_found', 'this account no longer exists');
     return c.json(toUser(updated), 200);
   });
@@ -271,12 +307,48 @@ export function authRoutes(app: OpenAPIHono, ctx: ApiContext): void {
   app.openapi(changeRole, async (c) => {
     const { id } = c.req.valid('param');
     const { role } = c.req.valid('json');
+    // A new role ends the access tokens that carry the old one (the sessions stay: the next
+    // refresh carries the new role).
     const { rows } = await ctx.db.query<UserRow>(
-      `update users set role = $2, updated_at = now() where id = $1 returning ${USER_COLUMNS}`,
+      `update users set role = $2, updated_at = now(),
+          token_generation = token_generation + (case when role = $2 then 0 else 1 end)
+        where id = $1 returning ${USER_COLUMNS}`,
       [id, role],
     );
     if (!rows[0]) throw new AppError('not_found', 'no such user');
+    ctx.revocation.forget(id);
     log.info({ userId: id, role, by: currentUser(c).id }, 'role changed');
     return c.json(toUser(rows[0]), 200);
+  });
+
+  app.openapi(banRoute('ban'), async (c) => {
+    const { id } = c.req.valid('param');
+    const admin = currentUser(c);
+    if (id === admin.id) throw new AppError('conflict', 'admins cannot suspend themselves');
+    const found = await ctx.db.transaction(async (tx) => {
+      const { rowCount } = await tx.query(
+        'update users set banned_at = coalesce(banned_at, now()), updated_at = now() where id = $1',
+        [id],
+      );
+      if (rowCount === 0) return false;
+      await revokeAllSessions(tx, id);
+      return true;
+    });
+    if (!found) throw new AppError('not_found', 'no such user');
+    ctx.revocation.forget(id);
+    log.info({ userId: id, by: admin.id }, 'account suspended');
+    return c.body(null, 204);
+  });
+
+  app.openapi(banRoute('unban'), async (c) => {
+    const { id } = c.req.valid('param');
+    // No token of a suspended account is alive (the ban bumped its generation): nothing to revoke.
+    const { rowCount } = await ctx.db.query(
+      'update users set banned_at = null, updated_at = now() where id = $1',
+      [id],
+    );
+    if (rowCount === 0) throw new AppError('not_found', 'no such user');
+    log.info({ userId: id, by: currentUser(c).id }, 'account suspension lifted');
+    return c.body(null, 204);
   });
 }

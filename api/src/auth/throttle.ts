@@ -42,30 +42,3 @@ export async function recordFailure(db: Queryable, email: string, options: Throt
 export async function clearFailures(db: Queryable, email: string): Promise<void> {
   await db.query('delete from sign_in_throttle where email = $1', [email]);
 }
-
-/**
- * Sign-in attempts per client address per minute, in this process (a fixed window). It slows
- * password spraying across accounts, which the per-account lockout alone does not.
- */
-export class AddressRateLimit {
-  #windows = new Map<string, { start: number; count: number }>();
-  constructor(
-    private readonly perMinute: number,
-    private readonly now: () => number = Date.now,
-  ) {}
-
-  hit(address: string): void {
-    const now = this.now();
-    // bounded memory: forget every window at once when too many addresses are tracked
-    if (this.#windows.size > 10_000) this.#windows.clear();
-    let window = this.#windows.get(address);
-    if (!window || now - window.start >= 60_000) {
-      window = { start: now, count: 0 };
-      this.#windows.set(address, window);
-    }
-    window.count += 1;
-    if (window.count > this.perMinute) {
-      throw new AppError('rate_limited', 'too many sign-in attempts from this address; wait a minute');
-    }
-  }
-}

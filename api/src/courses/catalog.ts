@@ -59,6 +59,7 @@ export async function listCatalog(
   } else if (cursor) {
     where.push(`c.seq < ${param(cursor.s)}`);
   }
+  // Prepared: the text comes from a few dozen filter combinations; planning cost more than running.
   const { rows } = await db.query<SummaryRow & { rank: string | null }>(
     `select ${SUMMARY_COLUMNS}, ${rank} as rank
        from courses c join users u on u.id = c.instructor_id
@@ -66,6 +67,7 @@ export async function listCatalog(
       order by ${order}
       limit ${param(query.limit + 1)}`,
     params,
+    { prepare: true },
   );
   const page = rows.slice(0, query.limit);
   const last = page.at(-1);
@@ -76,32 +78,4 @@ export async function listCatalog(
       ? encodeCursor({ s: Number(last.seq), ...(searching ? { r: String(last.rank) } : {}) })
       : null,
   };
-}
-
-/**
- * The public catalog is the same for everyone, so pages are kept for a short time (a micro-cache:
- * under load, one query serves many requests). Writes in this process clear it; other replicas'
- * writes show up within the TTL.
- */
-export class CatalogCache {
-  #pages = new Map<string, { page: CoursePage; expires: number }>();
-  constructor(
-    private readonly ttlMs: number,
-    private readonly now: () => number = Date.now,
-  ) {}
-
-  async get(key: string, load: () => Promise<CoursePage>): Promise<CoursePage> {
-    if (this.ttlMs <= 0) return load();
-    const hit = this.#pages.get(key);
-    if (hit && hit.expires > this.now()) return hit.page;
-    const page = await load();
-    // bounded: a flood of distinct queries cannot grow memory without limit
-    if (this.#pages.size >= 1000) this.#pages.clear();
-    this.#pages.set(key, { page, expires: this.now() + this.ttlMs });
-    return page;
-  }
-
-  clear(): void {
-    this.#pages.clear();
-  }
 }

@@ -20,7 +20,8 @@ import { bearerSecurity, currentUser, maybeUser, optionalUser, requireUser } fro
 import type { ApiContext } from '../context.js';
 import { courseAccess, requireCourseAccess } from '../entitlements.js';
 import { jsonBody, jsonRequest, noContent, problems } from '../responses.js';
-import { CatalogCache, listCatalog } from './catalog.js';
+import { listCatalog } from './catalog.js';
+import { NotifiedCache } from '../notifiedCache.js';
 import {
   courseOf,
   LESSON_COLUMNS,
@@ -203,8 +204,17 @@ export function courseRoutes(app: OpenAPIHono, ctx: ApiContext): void {
   const { db } = ctx;
   const log = ctx.logger.child({ module: 'courses' });
 
-  const cache = new CatalogCache(ctx.config.catalogCacheMs);
-  // Any successful change to courses, modules or lessons may change the catalog.
+  // The public catalog is the same for everyone: pages are kept serialized until any change, by
+  // anyone, reaches every replica (`catalog_changed`, triggers in migration 100).
+  const cache = new NotifiedCache<string>({ ttlMs: ctx.config.catalogCacheMs, maxEntries: 1000 });
+  if (ctx.config.catalogCacheMs > 0) {
+    const listening = cache.listen(ctx.db, 'catalog_changed', log);
+    listening.catch((err: unknown) =>
+      log.warn({ err }, 'cannot listen for catalog changes; the catalog is served uncached'),
+    );
+    ctx.onClose('catalog listener', () => listening.then((l) => l.close()).catch(() => {}));
+  }
+  // This process's own changes: cleared before the answer leaves, so the writer sees them next.
   app.use('/api/*', async (c, next) => {
     await next();
     if (c.req.method !== 'GET' && c.res.status < 400 && AUTHORING_PATH.test(c.req.path)) cache.clear();
@@ -212,7 +222,11 @@ export function courseRoutes(app: OpenAPIHono, ctx: ApiContext): void {
 
   app.openapi(catalog, async (c) => {
     const query = c.req.valid('query');
-    return c.json(await cache.get(JSON.stringify(query), () => listCatalog(db, query)), 200);
+    const body = await cache.get(JSON.stringify(query), async () =>
+      JSON.stringify(await listCatalog(db, query)),
+    );
+    // already serialized (CoursePageSchema's JSON): typed routes only know c.json's answers
+    return c.body(body, 200, { 'content-type': 'application/json' }) as never;
   });
 
   app.openapi(detail, async (c) => {

@@ -10,10 +10,9 @@ import type {
   PricingKind,
 } from '@learnlive/contracts';
 
-/** Columns of a course summary; `c` is courses, `u` its instructor. */
+/** Columns of a course summary; `c` is courses, `u` its instructor (lesson_count: kept by a trigger). */
 export const SUMMARY_COLUMNS = `c.id, c.seq, c.title, c.summary, c.domain, c.language, c.pricing, c.price_amount,
-  c.currency, c.status, c.published_at, c.instructor_id, u.display_name as instructor_name,
-  (select count(*)::int from lessons l where l.course_id = c.id) as lesson_count`;
+  c.currency, c.status, c.published_at, c.instructor_id, u.display_name as instructor_name, c.lesson_count`;
 
 export interface SummaryRow {
   id: string;

@@ -8,9 +8,8 @@ import {
   type StripeFake,
   type TestDatabase,
 } from '@learnlive/testing';
-import { loadApiConfig } from '../config.js';
 import { startApi, type ApiService } from '../service.js';
-import { callApi, type CallOptions } from '../call.test-support.js';
+import { callApi, testApiConfig, type CallOptions } from '../call.test-support.js';
 
 export type { Answer } from '../call.test-support.js';
 
@@ -48,13 +47,8 @@ export function apiHarness(create: () => Promise<TestDatabase>, env: Record<stri
       database = await create();
       fake = await startStripeFake({ sign: (payload) => h.sign(payload) });
       api = await startApi(
-        loadApiConfig({
-          JWT_SECRET: TEST_JWT_SECRET,
-          API_PORT: '0',
-          API_HOST: '127.0.0.1',
-          DATABASE_URL: database.url,
+        testApiConfig(database.url, {
           PUBLIC_URL: 'http://localhost:5173',
-          LOG_LEVEL: 'silent',
           STRIPE_SECRET_KEY: 'sk_test_fake0123',
           STRIPE_WEBHOOK_SECRET: WEBHOOK_SECRET,
           STRIPE_API_URL: fake.url,
@@ -110,6 +104,19 @@ export function apiHarness(create: () => Promise<TestDatabase>, env: Record<stri
         `insert into enrollments (user_id, course_id, source) values ($1, $2, 'admin')`,
         [userId, courseId],
       );
+    },
+    /**
+     * The cast of the scheduling suites: an instructor's free published course, a learner enrolled
+     * in it, a learner who is not, an admin.
+     */
+    async classroom() {
+      const instructor = await h.user('instructor');
+      const learner = await h.user('learner');
+      const outsider = await h.user('learner');
+      const admin = await h.user('admin');
+      const courseId = await h.course(instructor.id, { pricing: 'free', amount: 0 });
+      await h.enroll(learner.id, courseId);
+      return { instructor, learner, outsider, admin, courseId };
     },
   };
   return h;

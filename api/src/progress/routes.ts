@@ -79,7 +79,7 @@ function toLessonProgress(row: ProgressRow): LessonProgress {
 
 async function coursePercent(db: Queryable, userId: string, courseId: string) {
   const { rows } = await db.query<{ total: number; completed: number }>(
-    `select (select count(*)::int from lessons where course_id = $2) as total,
+    `select (select lesson_count from courses where id = $2) as total,
             (select count(*)::int from lesson_progress
               where user_id = $1 and course_id = $2 and completed_at is not null) as completed`,
     [userId, courseId],
@@ -97,7 +97,11 @@ interface ProgressWrite {
   /** Undefined when the lesson's length is unknown (video not transcoded, no figure given). */
   duration: number | undefined;
   report: { positionSeconds: number; watched: Array<[number, number]>; done?: boolean | undefined };
+  /** The stored row as read with the lesson (first attempt; later ones read it again). */
+  stored: StoredProgress | undefined;
 }
+
+type StoredProgress = Pick<ProgressRow, 'watched_intervals' | 'completed_at'> & { version: number };
 
 // Each round at least one concurrent writer wins, so this many devices at once always finish.
 const MAX_ATTEMPTS = 16;
@@ -112,11 +116,15 @@ async function writeProgress(
   w: ProgressWrite,
 ): Promise<ProgressRow & { total: number; completed_others: number }> {
   for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
-    const { rows } = await db.query<ProgressRow & { version: number }>(
-      `select ${PROGRESS_COLUMNS}, version from lesson_progress where user_id = $1 and lesson_id = $2`,
-      [w.userId, w.lessonId],
-    );
-    const previous = rows[0];
+    let previous = w.stored;
+    if (attempt > 0) {
+      const { rows } = await db.query<StoredProgress>(
+        'select watched_intervals, completed_at, version from lesson_progress where user_id = $1 and lesson_id = $2',
+        [w.userId, w.lessonId],
+        { prepare: true },
+      );
+      previous = rows[0];
+    }
     const stored =
       typeof previous?.watched_intervals === 'string'
         ? (JSON.parse(previous.watched_intervals) as Interval[])
@@ -145,7 +153,7 @@ async function writeProgress(
        returning ${PROGRESS_COLUMNS.split(', ')
          .map((col) => `p.${col}`)
          .join(', ')},
-         (select count(*)::int from lessons where course_id = $7) as total,
+         (select lesson_count from courses where id = $7) as total,
          (select count(*)::int from lesson_progress
            where user_id = $1 and course_id = $7 and completed_at is not null and lesson_id <> $2) as completed_others`,
       [
@@ -158,6 +166,7 @@ async function writeProgress(
         w.courseId,
         previous?.version ?? -1,
       ],
+      { prepare: true },
     );
     if (written[0]) return written[0];
   }
@@ -179,19 +188,26 @@ export function progressRoutes(app: OpenAPIHono, ctx: ApiContext): void {
       instructor_id: string;
       published: boolean;
       enrolled: boolean;
+      watched_intervals: Interval[] | string | null;
+      completed_at: Date | string | null;
+      version: number | null;
     }>(
       // One round trip for the lesson, its length (the instructor's figure, else the transcoded
-      // video's) and what the entitlement rule needs.
+      // video's), what the entitlement rule needs, and the caller's stored progress to merge into.
       `select l.course_id, l.kind,
               coalesce(nullif(l.duration_seconds, 0), floor(v.duration_seconds)::int, 0) as duration_seconds,
               c.instructor_id, c.status = 'published' as published,
               exists (select 1 from enrollments e
-                       where e.course_id = l.course_id and e.user_id = $2 and e.status = 'active') as enrolled
+                       where e.course_id = l.course_id and e.user_id = $2 and e.status = 'active') as enrolled,
+              p.watched_intervals, p.completed_at, p.version
          from lessons l
          join courses c on c.id = l.course_id
          left join lesson_videos v on v.lesson_id = l.id and v.status = 'ready'
+         left join lesson_progress p on p.user_id = $2 and p.lesson_id = l.id
         where l.id = $1`,
       [id, user.id],
+      // the hot path of a playing video: parsed and planned once per connection
+      { prepare: true },
     );
     const lesson = lessons[0];
     if (!lesson) throw new AppError('not_found', 'no such lesson');
@@ -213,6 +229,14 @@ export function progressRoutes(app: OpenAPIHono, ctx: ApiContext): void {
       kind: lesson.kind,
       duration,
       report: body,
+      stored:
+        lesson.version === null
+          ? undefined
+          : {
+              watched_intervals: lesson.watched_intervals ?? [],
+              completed_at: lesson.completed_at,
+              version: lesson.version,
+            },
     });
     const total = Number(row.total);
     const completed = Number(row.completed_others) + (row.completed_at ? 1 : 0);

@@ -65,7 +65,7 @@ async function loadLiveClass(db: Queryable, id: string, lock = false): Promise<L
 }
 
 /** A live class the caller may see (404 otherwise, like its course). */
-async function visibleLiveClass(db: Queryable, user: AuthUser, id: string) {
+export async function visibleLiveClass(db: Queryable, user: AuthUser, id: string) {
   const row = await loadLiveClass(db, id);
   const access = await courseAccess(db, user, row.course_id);
   if (access === 'none') throw new AppError('not_found', 'no such live class');

@@ -16,12 +16,7 @@ describe.each(DATABASE_ADAPTERS)('scheduling on %s', (_name, create) => {
   let courseId: string;
   beforeAll(async () => {
     await h.start();
-    instructor = await h.user('instructor');
-    learner = await h.user('learner');
-    outsider = await h.user('learner');
-    admin = await h.user('admin');
-    courseId = await h.course(instructor.id, { pricing: 'free', amount: 0 });
-    await h.enroll(learner.id, courseId);
+    ({ instructor, learner, outsider, admin, courseId } = await h.classroom());
   });
   afterAll(() => h.stop());
 

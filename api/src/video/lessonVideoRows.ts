@@ -48,6 +48,29 @@ export async function loadCaptions(db: Queryable, lessonId: string): Promise<Cap
   return rows;
 }
 
+/**
+ * A live-class recording's video waits in `uploading` for the media service's file. The longest
+ * recording is 4 hours (`MEDIA_RECORDING_MAX_MS` at most); past that and an upload's margin the
+ * file is not coming (the media process stopped during the class).
+ */
+export const RECORDING_ARRIVAL_LIMIT_MS = 5 * 3600_000;
+
+/** The row, marked failed first when it is a recording that never arrived. */
+export async function expireLostRecording(db: Queryable, row: LessonVideoRow): Promise<LessonVideoRow> {
+  if (
+    row.status !== 'uploading' ||
+    Date.now() - new Date(row.updated_at).getTime() < RECORDING_ARRIVAL_LIMIT_MS
+  )
+    return row;
+  const { rows } = await db.query<LessonVideoRow>(
+    `update lesson_videos set status = 'failed', updated_at = now(),
+       failure_reason = 'the recording never arrived (the media server stopped during the class)'
+     where lesson_id = $1 and version = $2 and status = 'uploading' returning *`,
+    [row.lesson_id, row.version],
+  );
+  return rows[0] ?? row;
+}
+
 /** The job id of one upload of one lesson (BullMQ ids may not contain ':'). */
 export const transcodeJobId = (lessonId: string, version: string) => `transcode-${lessonId}-${version}`;
 

@@ -8,7 +8,14 @@ import { bearerSecurity, currentUser, requireUser, type AuthUser } from '../auth
 import type { ApiContext } from '../context.js';
 import { courseAccess } from '../entitlements.js';
 import { jsonBody, jsonRequest, noContent, problems } from '../responses.js';
-import { courseOfLesson, loadCaptions, loadVideo, toLessonVideo, transcodeJobId } from './lessonVideoRows.js';
+import {
+  courseOfLesson,
+  expireLostRecording,
+  loadCaptions,
+  loadVideo,
+  toLessonVideo,
+  transcodeJobId,
+} from './lessonVideoRows.js';
 import { playbackKey, signPlayback, verifyPlayback } from './playbackToken.js';
 import { acceptedType, createUploadServer, deleteObjects, UPLOADS_PATH } from './uploads.js';
 
@@ -153,8 +160,9 @@ export function videoRoutes(app: OpenAPIHono, ctx: ApiContext): void {
     const courseId = await courseOfLesson(db, id);
     const access = await courseAccess(db, currentUser(c), courseId);
     if (access === 'none') throw new AppError('forbidden', 'enroll in this course first');
-    const row = await loadVideo(db, id);
-    if (!row) throw new AppError('not_found', 'no video has been uploaded for this lesson');
+    const loaded = await loadVideo(db, id);
+    if (!loaded) throw new AppError('not_found', 'no video has been uploaded for this lesson');
+    const row = await expireLostRecording(db, loaded);
     const staff = access === 'instructor' || access === 'admin';
     return c.json(toLessonVideo(row, await loadCaptions(db, id), staff), 200);
   });
