@@ -8,6 +8,13 @@
  * in separate processes, stepped up. The bare worker gets the publisher's producers with
  * `pipeToRouter`. Requires a built client (`npm run build -w client`).
  *
+ * Join → first frame runs from before the socket connects (ours) or the first request (bare) to
+ * the first decoded frame libwebrtc hands to a sink on the track. A breakdown table follows:
+ * each step of the join from the bots' marks and the workers' trace events (first RTP and key
+ * frame sent to the consumer; key frame requests to, and key frames from, the publisher). Key
+ * frame requests from both paths reach the same publisher producer (the bare router's are pipe
+ * producers of ours), so what our producer does with them (`keyFrameRequestDelay`) holds for both.
+ *
  * BENCH_MEDIA_STEPS (default "6,12,24"): subscribers per step, all joining at once;
  * BENCH_MEDIA_SEQUENTIAL (10): then that many joining one after the other; BENCH_MEDIA_MEASURE_MS (8000).
  */
@@ -25,7 +32,7 @@ import { createLogger, signToken } from '@learnlive/common';
 import type { MediaRequest, RoomRole } from '@learnlive/contracts';
 import { MEDIA_CODECS, loadMediaConfig, startMedia } from '@learnlive/media';
 import { launchChromium } from '@learnlive/testing';
-import type { BotCommand, BotMessage } from './media/bot.js';
+import type { BotCommand, BotMessage, JoinMarks } from './media/bot.js';
 
 /* eslint-disable no-console -- a benchmark prints its table */
 
@@ -174,6 +181,100 @@ class BareSfu {
   }
 }
 
+/**
+ * Server-side times (wall clock, `Date.now()` when the worker's trace event reached us) around a
+ * consumer's first frame: from the consumer's trace (`rtp`, `keyframe`: sent to the subscriber)
+ * and the publisher's video producer's trace (`pli`/`fir` sent to Chromium, `keyframe` from it).
+ */
+class KeyFrameTrace {
+  private readonly consumers = new Map<string, { rtp?: number; keyFrame?: number }>();
+  /** Times the publisher was asked for a key frame, and times a key frame arrived from it. */
+  private readonly publisherRequests: number[] = [];
+  private readonly publisherKeyFrames: number[] = [];
+
+  watchProducer(producer: types.Producer): void {
+    if (producer.kind !== 'video') return;
+    void producer.enableTraceEvent(['keyframe', 'pli', 'fir']);
+    producer.on('trace', (trace) => {
+      if (trace.type === 'keyframe') this.publisherKeyFrames.push(Date.now());
+      else if (trace.direction === 'out') this.publisherRequests.push(Date.now());
+    });
+  }
+
+  /** Traces every video consumer created on `router` (until its first key frame). */
+  watchRouter(router: types.Router): void {
+    router.observer.on('newtransport', (transport) =>
+      transport.observer.on('newconsumer', (consumer) => {
+        if (consumer.kind !== 'video' || consumer.type === 'pipe') return;
+        const times: { rtp?: number; keyFrame?: number } = {};
+        this.consumers.set(consumer.id, times);
+        void consumer.enableTraceEvent(['rtp', 'keyframe']);
+        consumer.on('trace', (trace) => {
+          if (trace.type === 'rtp') times.rtp ??= Date.now();
+          if (trace.type === 'keyframe') {
+            times.keyFrame ??= Date.now();
+            void consumer.enableTraceEvent([]).catch(() => undefined);
+          }
+        });
+      }),
+    );
+  }
+
+  /** Adds the server-side marks of `consumerId` to a bot's marks (after it resumed). */
+  marks(consumerId: string, bot: JoinMarks): Record<string, number | undefined> {
+    const times = this.consumers.get(consumerId) ?? {};
+    const after = (list: number[]) => list.find((t) => bot.consumed !== undefined && t >= bot.consumed);
+    return {
+      ...bot,
+      sfuFirstRtp: times.rtp,
+      publisherAsked: after(this.publisherRequests),
+      publisherKeyFrame: after(this.publisherKeyFrames),
+      sfuKeyFrame: times.keyFrame,
+    };
+  }
+}
+
+/** The breakdown's rows: each step's time since `start`, in the order a join goes through them. */
+const BREAKDOWN: Array<[string, string]> = [
+  ['connected', 'socket connected (ours)'],
+  ['joined', 'join answered'],
+  ['transport', 'recv transport created'],
+  ['dtlsParams', 'client DTLS parameters ready'],
+  ['transportConnected', 'connectTransport answered'],
+  ['consumed', 'last consumer created (client)'],
+  ['resumed', 'last consumer resumed'],
+  ['iceConnected', 'ICE connected'],
+  ['dtlsConnected', 'DTLS connected'],
+  ['sfuFirstRtp', 'SFU sends first video RTP'],
+  ['publisherAsked', 'SFU asks the publisher for a key frame (first PLI/FIR after the consume)'],
+  ['publisherKeyFrame', 'publisher key frame reaches the SFU (first after the consume)'],
+  ['sfuKeyFrame', 'SFU sends the key frame'],
+  ['rtp', 'bot: first video packet, may be BWE padding (getStats, polled every 20 ms)'],
+  ['keyFrame', 'bot: key frame decoded (getStats, polled every 20 ms)'],
+  ['frame', 'bot: first decoded frame (sink)'],
+];
+
+function printBreakdown(results: StepResult[]): void {
+  const columns = results.map((r) => `${r.mode} ${r.sequential ? '1by1' : 'burst'} ${r.subscribers}`);
+  console.log(
+    `\njoin breakdown: ms since the join started (ours: before the socket connects), p50 / p99 of each step; ` +
+      `a step some joins did not see (no own PLI: a key frame was already on its way) is left out of its column`,
+  );
+  console.log(`| step | ${columns.join(' | ')} |`);
+  console.log(`|---|${columns.map(() => '---').join('|')}|`);
+  for (const [key, label] of BREAKDOWN) {
+    const cells = results.map((r) => {
+      const values = r.marks
+        .map((m) => (m[key] !== undefined && m.start !== undefined ? m[key]! - m.start : undefined))
+        .filter((v): v is number => v !== undefined);
+      return values.length === 0
+        ? '-'
+        : `${percentile(values, 50).toFixed(0)} / ${percentile(values, 99).toFixed(0)}`;
+    });
+    console.log(`| ${label} | ${cells.join(' | ')} |`);
+  }
+}
+
 interface StepResult {
   mode: 'ours' | 'bare';
   /** Joined one after the other (not part of the CPU fit). */
@@ -184,6 +285,8 @@ interface StepResult {
   failed: number;
   workerCpuPct: number;
   joinToFirstFrameMs: number[];
+  /** Per joined subscriber: wall-clock marks of its join (bot and server side). */
+  marks: Array<Record<string, number | undefined>>;
 }
 
 async function main() {
@@ -238,6 +341,11 @@ async function main() {
       piped.push(pipeProducer!);
     }
     const bare = new BareSfu(bareRouter, piped);
+    const trace = new KeyFrameTrace();
+    for (const producer of producers) trace.watchProducer(producer);
+    trace.watchRouter(bareRouter);
+    for (const r of await media.rooms.list()) trace.watchRouter(r.router);
+    media.pool.workers[0]!.worker.observer.on('newrouter', (router) => trace.watchRouter(router));
     await sleep(2000);
     const ourWorker = media.pool.workers[0]!.worker;
     const idle = {
@@ -256,6 +364,7 @@ async function main() {
     for (const { subscribers, sequential } of phases) {
       for (const mode of ['ours', 'bare'] as const) {
         const joinTimes: number[] = [];
+        const marks: StepResult['marks'] = [];
         let failed = 0;
         const perProcess = sequential ? subscribers : BOTS_PER_PROCESS;
         const procs = Math.ceil(subscribers / perProcess);
@@ -272,8 +381,10 @@ async function main() {
             bots.push(child);
             child.on('exit', () => children.delete(child));
             child.on('message', (message: BotMessage) => {
-              if (message.type === 'joined') joinTimes.push(message.joinToFirstFrameMs);
-              else if (message.type === 'failed') {
+              if (message.type === 'joined') {
+                joinTimes.push(message.joinToFirstFrameMs);
+                marks.push(trace.marks(message.videoConsumerId, message.marks));
+              } else if (message.type === 'failed') {
                 failed += 1;
                 console.error(`bot failed: ${message.error}`);
               } else if (message.type === 'bare-request') {
@@ -315,6 +426,7 @@ async function main() {
           failed,
           workerCpuPct: cpu,
           joinToFirstFrameMs: joinTimes,
+          marks,
         };
         results.push(result);
         console.log(
@@ -358,6 +470,7 @@ async function main() {
         sequentialJoins: oneByOne.length,
       };
     });
+    printBreakdown(results);
     const [ours, bareSummary] = summary as [(typeof summary)[0], (typeof summary)[0]];
     const ratio = ours.cpuPctPerConsumer / bareSummary.cpuPctPerConsumer;
     console.log(

@@ -38,8 +38,40 @@ export type BotCommand =
   | { type: 'bare-reply'; reqId: number; data?: unknown; error?: string }
   | { type: 'stop' };
 
+/**
+ * Wall-clock times (ms since the epoch, comparable with the parent's `Date.now()`) of the steps
+ * of one join, for the breakdown. `start` is before the socket connects (ours) or the first
+ * request (bare); `frame` is the first decoded video frame handed to a sink on the track (not
+ * polled); `rtp` and `keyFrame` come from getStats polled every `STATS_POLL_MS`.
+ */
+export type JoinMarks = Partial<
+  Record<
+    | 'start'
+    | 'connected'
+    | 'joined'
+    | 'transport'
+    | 'consumed'
+    | 'dtlsParams'
+    | 'transportConnected'
+    | 'resumed'
+    | 'iceConnected'
+    | 'dtlsConnected'
+    | 'rtp'
+    | 'keyFrame'
+    | 'frame',
+    number
+  >
+>;
+
 export type BotMessage =
-  | { type: 'joined'; index: number; joinToFirstFrameMs: number }
+  | {
+      type: 'joined';
+      index: number;
+      joinToFirstFrameMs: number;
+      marks: JoinMarks;
+      /** The video consumer, so the parent can line its server-side trace up with these marks. */
+      videoConsumerId: string;
+    }
   | { type: 'failed'; index: number; error: string }
   | { type: 'bare-request'; reqId: number; subscriber: number; name: string; data: unknown }
   | { type: 'frames'; framesDecoded: number };
@@ -61,21 +93,56 @@ function bareRequester(subscriber: number): Requester {
     });
 }
 
-async function framesDecoded(transport: Transport): Promise<number> {
-  let frames = 0;
-  (await transport.getStats()).forEach((stat: { type: string; kind?: string; framesDecoded?: number }) => {
-    if (stat.type === 'inbound-rtp' && stat.kind === 'video') frames += stat.framesDecoded ?? 0;
-  });
-  return frames;
+const STATS_POLL_MS = 20;
+/** What the bot reads of the peer connection behind a mediasoup-client transport. */
+interface PeerConnectionStates {
+  readonly iceConnectionState: string;
+  readonly connectionState: string;
+  addEventListener(type: 'iceconnectionstatechange' | 'connectionstatechange', listener: () => void): void;
+}
+const wall = () => performance.timeOrigin + performance.now();
+
+interface InboundVideo {
+  packetsReceived: number;
+  keyFramesDecoded: number;
 }
 
-async function subscribe(index: number, request: Requester): Promise<void> {
-  const started = performance.now();
+async function inboundVideo(transport: Transport): Promise<InboundVideo> {
+  const result = { packetsReceived: 0, keyFramesDecoded: 0 };
+  (await transport.getStats()).forEach(
+    (stat: { type: string; kind?: string; packetsReceived?: number; keyFramesDecoded?: number }) => {
+      if (stat.type !== 'inbound-rtp' || stat.kind !== 'video') return;
+      result.packetsReceived += stat.packetsReceived ?? 0;
+      result.keyFramesDecoded += stat.keyFramesDecoded ?? 0;
+    },
+  );
+  return result;
+}
+
+/** Resolves at the first decoded frame the track delivers (libwebrtc's sink, no polling). */
+function firstFrame(track: unknown): Promise<number> {
+  return new Promise((resolve) => {
+    const sink = new wrtc.nonstandard.RTCVideoSink(track as never);
+    sink.onframe = () => {
+      const at = wall();
+      sink.onframe = null;
+      sink.stop();
+      resolve(at);
+    };
+  });
+}
+
+async function subscribe(index: number, request: Requester, marks: JoinMarks): Promise<void> {
   const joined = await request('join', {});
+  marks.joined = wall();
   const device = new Device({ handlerFactory: Chrome111.createFactory() });
   await device.load({ routerRtpCapabilities: joined.routerRtpCapabilities as never });
-  await request('setRtpCapabilities', { rtpCapabilities: device.recvRtpCapabilities as never });
-  const info = await request('createTransport', { direction: 'recv' });
+  // As the live page does (MediaSession): capabilities and transport in one round trip.
+  const [, info] = await Promise.all([
+    request('setRtpCapabilities', { rtpCapabilities: device.recvRtpCapabilities as never }),
+    request('createTransport', { direction: 'recv' }),
+  ]);
+  marks.transport = wall();
   const transport = device.createRecvTransport({
     id: info.id,
     iceParameters: info.iceParameters,
@@ -84,28 +151,63 @@ async function subscribe(index: number, request: Requester): Promise<void> {
   });
   transports.push(transport);
   transport.on('connect', ({ dtlsParameters }, callback, errback) => {
+    marks.dtlsParams = wall();
     request('connectTransport', { transportId: transport.id, dtlsParameters: dtlsParameters as never }).then(
-      () => callback(),
+      () => {
+        marks.transportConnected = wall();
+        callback();
+      },
       errback,
     );
   });
-  for (const producer of joined.producers) {
-    const reply = await request('consume', { transportId: transport.id, producerId: producer.producerId });
-    await transport.consume({
-      id: reply.consumerId,
-      producerId: reply.producerId,
-      kind: reply.kind,
-      rtpParameters: reply.rtpParameters as never,
-    });
-    // The lowest simulcast layer (the server's default): bots decode 180p, as in BUILD-NOTES.
-    await request('resumeConsumer', { consumerId: reply.consumerId });
+  // The peer connection behind the transport (mediasoup-client keeps it private): ICE and DTLS
+  // states separately.
+  const pc = (transport as unknown as { handler: { _pc: PeerConnectionStates } }).handler._pc;
+  pc.addEventListener('iceconnectionstatechange', () => {
+    if (['connected', 'completed'].includes(pc.iceConnectionState)) marks.iceConnected ??= wall();
+  });
+  pc.addEventListener('connectionstatechange', () => {
+    if (pc.connectionState === 'connected') marks.dtlsConnected ??= wall();
+  });
+  let video: { id: string; frame: Promise<number> } | undefined;
+  // Every producer at once, as the live page does (mediasoup-client queues the SDP work).
+  await Promise.all(
+    joined.producers.map(async (producer) => {
+      const reply = await request('consume', { transportId: transport.id, producerId: producer.producerId });
+      const consumer = await transport.consume({
+        id: reply.consumerId,
+        producerId: reply.producerId,
+        kind: reply.kind,
+        rtpParameters: reply.rtpParameters as never,
+      });
+      if (consumer.kind === 'video') video = { id: consumer.id, frame: firstFrame(consumer.track) };
+      marks.consumed = wall();
+      // The lowest simulcast layer (the server's default): bots decode 180p, as in BUILD-NOTES.
+      await request('resumeConsumer', { consumerId: reply.consumerId });
+      marks.resumed = wall();
+    }),
+  );
+  if (!video) throw new Error('no video producer to consume');
+  let framed = false;
+  const frame = video.frame.then((at) => {
+    marks.frame = at;
+    framed = true;
+  });
+  // getStats for the first packet and key frame, until the frame (bounded: 30 s).
+  while (!framed) {
+    const stats = await inboundVideo(transport);
+    if (stats.packetsReceived > 0) marks.rtp ??= wall();
+    if (stats.keyFramesDecoded > 0) marks.keyFrame ??= wall();
+    if (wall() - marks.start! > 30_000) throw new Error('no frame decoded within 30 s');
+    await Promise.race([frame, new Promise((resolve) => setTimeout(resolve, STATS_POLL_MS))]);
   }
-  for (;;) {
-    if ((await framesDecoded(transport)) > 0) break;
-    if (performance.now() - started > 30_000) throw new Error('no frame decoded within 30 s');
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-  send({ type: 'joined', index, joinToFirstFrameMs: performance.now() - started });
+  send({
+    type: 'joined',
+    index,
+    joinToFirstFrameMs: marks.frame! - marks.start!,
+    marks,
+    videoConsumerId: video.id,
+  });
 }
 
 process.on('message', (command: BotCommand) => {
@@ -113,12 +215,14 @@ process.on('message', (command: BotCommand) => {
     start: (c) => {
       const count = c.mode === 'ours' ? c.tokens.length : c.count;
       const run = async (i: number) => {
+        const marks: JoinMarks = { start: wall() };
         try {
           if (c.mode === 'ours') {
             const client = await SignallingClient.connect(c.url, c.tokens[i]!);
+            marks.connected = wall();
             clients.push(client);
-            await subscribe(i, (name, data) => client.request(name, data));
-          } else await subscribe(i, bareRequester(i));
+            await subscribe(i, (name, data) => client.request(name, data), marks);
+          } else await subscribe(i, bareRequester(i), marks);
         } catch (err) {
           send({ type: 'failed', index: i, error: err instanceof Error ? err.message : String(err) });
         }

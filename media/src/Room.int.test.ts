@@ -1,10 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { signToken } from '@learnlive/common';
 import type { MediaRequest, RoomRole } from '@learnlive/contracts';
-import { TEST_JWT_SECRET, testLogger } from '@learnlive/testing';
 import { SignallingClient } from '../test/signallingClient.js';
-import { loadMediaConfig } from './config.js';
-import { startMedia, type MediaService } from './service.js';
+import { mediaUrl, roomToken, startTestMedia } from '../test/testMedia.js';
+import type { MediaService } from './service.js';
 
 const AUDIO: MediaRequest<'produce'>['rtpParameters'] = {
   mid: '0',
@@ -19,17 +17,7 @@ describe('large rooms across workers', () => {
   const clients: SignallingClient[] = [];
 
   beforeAll(async () => {
-    media = await startMedia(
-      loadMediaConfig({
-        JWT_SECRET: TEST_JWT_SECRET,
-        MEDIA_PORT: '0',
-        MEDIA_RTC_PORT: '0',
-        MEDIA_LISTEN_IP: '127.0.0.1',
-        MEDIA_WORKERS: '2',
-        MEDIA_VIEWERS_PER_ROUTER: '1',
-      }),
-      testLogger('media'),
-    );
+    media = await startTestMedia({ MEDIA_WORKERS: '2', MEDIA_VIEWERS_PER_ROUTER: '1' });
   });
   afterAll(async () => {
     for (const client of clients) client.close();
@@ -37,12 +25,7 @@ describe('large rooms across workers', () => {
   });
 
   async function joined(role: RoomRole, sub: string) {
-    const token = signToken(
-      { typ: 'room', sub, name: sub, room: 'live:big', kind: 'live', role },
-      TEST_JWT_SECRET,
-      600,
-    );
-    const client = await SignallingClient.connect(`http://127.0.0.1:${media.port}`, token);
+    const client = await SignallingClient.connect(mediaUrl(media), roomToken('live:big', role, sub));
     clients.push(client);
     const join = await client.request('join', {});
     await client.request('setRtpCapabilities', { rtpCapabilities: join.routerRtpCapabilities });

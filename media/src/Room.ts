@@ -8,6 +8,7 @@ import type {
   MediaRequest,
   MediaServerToClientEvents,
   ProducerInfo,
+  RecordingState,
   RoomKind,
   RoomTokenClaims,
 } from '@learnlive/contracts';
@@ -15,6 +16,15 @@ import { MEDIA_CODECS } from './codecs.js';
 import { Peer, type Emit, type TransportAppData } from './Peer.js';
 import type { RoomStateStore } from './RoomState.js';
 import type { PooledWorker } from './WorkerPool.js';
+
+/**
+ * Key frame requests (PLI/FIR) for one stream of a producer within this many ms of the last one
+ * sent are held and sent together at its end. libwebrtc senders (Chromium) drop a key frame
+ * request that comes less than 300 ms after the previous one, and mediasoup re-asks only after
+ * 1 s: two viewers joining within 300 ms cost the second one a second of black video (measured
+ * with bench:media: one-by-one joins, first frame 1.1 s; see media/README "Measured").
+ */
+const KEY_FRAME_REQUEST_DELAY_MS = 350;
 
 export interface RoomLimits {
   /** Peers in a live-class room (mentor sessions: two). */
@@ -77,7 +87,11 @@ async function clientInput<T>(what: string, run: () => Promise<T>): Promise<T> {
  * A live class or a mentor session: one mediasoup router on one worker, its peers, who may
  * speak and who is banned. Emits `close` once (empty after the grace period, or its worker died).
  */
-export class Room extends EventEmitter<{ close: [reason: 'empty' | 'worker_died' | 'shutdown'] }> {
+export class Room extends EventEmitter<{
+  close: [reason: 'empty' | 'worker_died' | 'shutdown'];
+  /** A peer published something (a recording picks up the teacher's camera turned on again). */
+  producer: [peer: Peer, producer: types.Producer];
+}> {
   readonly peers = new Map<string, Peer>();
   /** Users kicked from this room: rejoining is refused (kept in the state store). */
   readonly banned: Set<string>;
@@ -240,7 +254,7 @@ export class Room extends EventEmitter<{ close: [reason: 'empty' | 'worker_died'
     return peer;
   }
 
-  joinReply(peer: Peer, iceServers: IceServer[]): MediaReplies['join'] {
+  joinReply(peer: Peer, iceServers: IceServer[], recording: RecordingState): MediaReplies['join'] {
     return {
       peerId: peer.id,
       roomId: this.id,
@@ -252,6 +266,7 @@ export class Room extends EventEmitter<{ close: [reason: 'empty' | 'worker_died'
         .filter((p) => p !== peer)
         .flatMap((p) => [...p.producers.values()].map((producer) => this.producerInfo(producer))),
       activeSpeakerPeerId: this.activeSpeakerPeerId,
+      recording,
     };
   }
 
@@ -371,6 +386,7 @@ export class Room extends EventEmitter<{ close: [reason: 'empty' | 'worker_died'
         kind: req.kind,
         rtpParameters: req.rtpParameters as types.RtpParameters,
         paused: req.paused ?? false,
+        keyFrameRequestDelay: KEY_FRAME_REQUEST_DELAY_MS,
         appData: { peerId: peer.id, source: req.source },
       }),
     );
@@ -394,6 +410,7 @@ export class Room extends EventEmitter<{ close: [reason: 'empty' | 'worker_died'
     if (producer.kind === 'audio' && req.source === 'mic')
       await this.speakerObserver.addProducer({ producerId: producer.id }).catch(() => undefined);
     this.broadcast(peer, 'newProducer', this.producerInfo(producer));
+    this.emit('producer', peer, producer);
     this.logger.info({ peerId: peer.id, producerId: producer.id, source: req.source }, 'producer created');
     return { producerId: producer.id };
   }
@@ -598,6 +615,22 @@ export class Room extends EventEmitter<{ close: [reason: 'empty' | 'worker_died'
     this.leave(target);
     this.logger.info({ by: by.id, peerId: target.id, userId: target.userId }, 'peer kicked');
     return target;
+  }
+
+  /**
+   * What recordings and live streams carry: the teacher's video (screen share first, else the
+   * camera) and microphone; `fallback`'s when no teacher is in the room.
+   */
+  teacherSources(fallback?: Peer): types.Producer[] {
+    const teacher = [...this.peers.values()].find((p) => p.role === 'teacher') ?? fallback;
+    if (!teacher) return [];
+    const bySource = new Map<string, types.Producer>();
+    for (const producer of teacher.producers.values()) {
+      if (!producer.closed) bySource.set((producer.appData as ProducerAppData).source, producer);
+    }
+    const video = bySource.get('screen') ?? bySource.get('camera');
+    const audio = bySource.get('mic');
+    return [video, audio].filter((p): p is types.Producer => p !== undefined);
   }
 
   // --- quality and lifecycle -------------------------------------------------------------

@@ -1,10 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { signToken } from '@learnlive/common';
 import type { MediaRequest, RoomRole } from '@learnlive/contracts';
-import { TEST_JWT_SECRET, startRedis, testLogger, type TestRedis } from '@learnlive/testing';
+import { startRedis, type TestRedis } from '@learnlive/testing';
 import { SignallingClient, errorOf } from '../test/signallingClient.js';
-import { loadMediaConfig } from './config.js';
-import { startMedia, type MediaService } from './service.js';
+import { mediaUrl, roomToken, startTestMedia } from '../test/testMedia.js';
+import type { MediaService } from './service.js';
 
 const AUDIO: MediaRequest<'produce'>['rtpParameters'] = {
   mid: '0',
@@ -29,28 +28,13 @@ describe('room state in Redis', () => {
   });
 
   async function start(): Promise<MediaService> {
-    const media = await startMedia(
-      loadMediaConfig({
-        JWT_SECRET: TEST_JWT_SECRET,
-        MEDIA_PORT: '0',
-        MEDIA_RTC_PORT: '0',
-        MEDIA_LISTEN_IP: '127.0.0.1',
-        MEDIA_WORKERS: '1',
-        REDIS_URL: redis.url,
-      }),
-      testLogger('media'),
-    );
+    const media = await startTestMedia({ REDIS_URL: redis.url });
     services.push(media);
     return media;
   }
 
   async function join(media: MediaService, role: RoomRole, sub: string) {
-    const token = signToken(
-      { typ: 'room', sub, name: sub, room: 'live:persist', kind: 'live', role },
-      TEST_JWT_SECRET,
-      600,
-    );
-    const client = await SignallingClient.connect(`http://127.0.0.1:${media.port}`, token);
+    const client = await SignallingClient.connect(mediaUrl(media), roomToken('live:persist', role, sub));
     clients.push(client);
     return { client, join: await client.ack('join', {}) };
   }

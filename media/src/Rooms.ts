@@ -63,6 +63,12 @@ export class Rooms {
     return room;
   }
 
+  /** The open room with this id, without creating it. */
+  async find(id: string): Promise<Room | undefined> {
+    const room = await this.rooms.get(id)?.catch(() => undefined);
+    return room && !room.isClosed ? room : undefined;
+  }
+
   /** Open rooms (settled ones), for tests and metrics. */
   async list(): Promise<Room[]> {
     const settled = await Promise.allSettled(this.rooms.values());

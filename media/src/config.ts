@@ -1,5 +1,6 @@
-import { availableParallelism } from 'node:os';
-import { env, parseEnv, type Env } from '@learnlive/common';
+import { availableParallelism, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { env, parseEnv, storageConfigFrom, storageEnvShape, type Env } from '@learnlive/common';
 import { z } from 'zod';
 
 export const mediaEnvSchema = z.object({
@@ -15,6 +16,13 @@ export const mediaEnvSchema = z.object({
   MEDIA_RTC_PORT: env.port(40000),
   /** Unset: room state stays in this process. */
   REDIS_URL: env.url(['redis', 'rediss']).optional(),
+  /**
+   * This node's signalling URL as browsers reach it. Set on every media node (with REDIS_URL) to
+   * run several: each room is placed on one node and clients reaching another are sent there.
+   */
+  MEDIA_PUBLIC_URL: env.url(['http', 'https']).optional(),
+  /** A media node silent this long is presumed dead and its rooms go to live nodes. */
+  MEDIA_PLACEMENT_TTL_MS: env.int(6000, 1000, 60_000),
   JWT_SECRET: env.secret(),
   /** coturn `static-auth-secret`; unset: no TURN servers are handed out. */
   TURN_SECRET: z.string().min(16, 'must be at least 16 characters').optional(),
@@ -31,7 +39,22 @@ export const mediaEnvSchema = z.object({
   /** Viewers (receive transports) per router before a room spreads to another worker. */
   MEDIA_VIEWERS_PER_ROUTER: env.int(250, 1, 100_000),
   CORS_ORIGIN: z.string().default('*'),
+  /**
+   * Longest recording: it stops (and becomes a lesson) after this. The file goes to storage in
+   * one PUT (5 GB at most on S3): 4 hours of a 2.5 Mbit/s camera stay below that. @default 10800000 (3 h)
+   */
+  MEDIA_RECORDING_MAX_MS: env.int(3 * 3600_000, 1000, 4 * 3600_000),
+  /** Where ffmpeg writes recordings before they are uploaded. */
+  MEDIA_RECORDING_DIR: z.string().default(join(tmpdir(), 'learnlive-recordings')),
+  FFMPEG_PATH: z.string().default('ffmpeg'),
+  /** Live-to-HLS: a class's stream stops when no viewer asked for it (`watchStream`) this long. */
+  MEDIA_HLS_IDLE_MS: env.int(60_000, 1000, 3_600_000),
+  /** Live-to-HLS segment length, seconds (latency is about three of them). */
+  MEDIA_HLS_SEGMENT_SECONDS: env.int(2, 1, 10),
+  /** Segments in the sliding live playlist. */
+  MEDIA_HLS_LIST_SIZE: env.int(6, 3, 30),
   LOG_LEVEL: env.logLevel(),
+  ...storageEnvShape,
 });
 
 export function loadMediaConfig(source: Env = process.env) {
@@ -45,6 +68,8 @@ export function loadMediaConfig(source: Env = process.env) {
       e.MEDIA_ANNOUNCED_ADDRESS ?? (e.MEDIA_LISTEN_IP === '0.0.0.0' ? '127.0.0.1' : e.MEDIA_LISTEN_IP),
     rtcPort: e.MEDIA_RTC_PORT,
     redisUrl: e.REDIS_URL,
+    publicUrl: e.MEDIA_PUBLIC_URL,
+    placementTtlMs: e.MEDIA_PLACEMENT_TTL_MS,
     jwtSecret: e.JWT_SECRET,
     turnSecret: e.TURN_SECRET,
     turnTtlSeconds: e.MEDIA_TURN_TTL_SECONDS,
@@ -56,6 +81,17 @@ export function loadMediaConfig(source: Env = process.env) {
       recvTransportsPerRouter: e.MEDIA_VIEWERS_PER_ROUTER,
     }),
     turnUrls: e.TURN_URLS ? e.TURN_URLS.split(',').map((u) => u.trim()) : [],
+    recording: Object.freeze({
+      maxMs: e.MEDIA_RECORDING_MAX_MS,
+      dir: e.MEDIA_RECORDING_DIR,
+      ffmpegPath: e.FFMPEG_PATH,
+    }),
+    hls: Object.freeze({
+      idleMs: e.MEDIA_HLS_IDLE_MS,
+      segmentSeconds: e.MEDIA_HLS_SEGMENT_SECONDS,
+      listSize: e.MEDIA_HLS_LIST_SIZE,
+    }),
+    storage: storageConfigFrom(e),
     corsOrigin: e.CORS_ORIGIN === '*' ? true : e.CORS_ORIGIN.split(',').map((o) => o.trim()),
     logLevel: e.LOG_LEVEL,
   });

@@ -2,15 +2,21 @@ import {
   Ops,
   closeAll,
   counter,
+  createQueue,
+  createS3Client,
   createMetrics,
   once,
   opsRoutes,
   startSocketServer,
+  type JobQueue,
   type Logger,
   type SocketEngine,
 } from '@learnlive/common';
 import { Server } from 'socket.io';
 import type { MediaConfig } from './config.js';
+import { LiveStreams } from './liveHls.js';
+import { Recorder } from './recording.js';
+import { RedisPlacement, singleNode, type Placement } from './Placement.js';
 import { Rooms } from './Rooms.js';
 import { MemoryRoomStateStore, RedisRoomStateStore } from './RoomState.js';
 import { attachSignalling, type MediaServer } from './signalling.js';
@@ -24,11 +30,31 @@ export interface MediaService {
   readonly rooms: Rooms;
   /** Where bans and speaking grants live: `memory` or `redis`. */
   readonly roomState: 'memory' | 'redis';
+  /** `redis`: rooms are placed across the media nodes (MEDIA_PUBLIC_URL + REDIS_URL). */
+  readonly placement: 'single' | 'redis';
+  /** Recordings of live classes; off without a job queue (no `REDIS_URL`, none shared). */
+  readonly recorder: Recorder;
+  readonly recording: 'on' | 'off';
+  /** Live-to-HLS streams of live classes, for passive viewers. */
+  readonly streams: LiveStreams;
   close(): Promise<void>;
 }
 
+export interface MediaDeps {
+  /**
+   * Where finished recordings' transcode jobs go. Default: BullMQ when `REDIS_URL` is set; the
+   * all-in-one shares its in-process queue. Neither: recording is off (nobody would consume an
+   * in-process queue of this process).
+   */
+  queue?: JobQueue;
+}
+
 /** The SFU: a pool of mediasoup workers and the socket.io signalling that drives them. */
-export async function startMedia(config: MediaConfig, logger: Logger): Promise<MediaService> {
+export async function startMedia(
+  config: MediaConfig,
+  logger: Logger,
+  deps: MediaDeps = {},
+): Promise<MediaService> {
   const log = logger.child({ module: 'media' });
   const metrics = createMetrics('media');
   const workerDeaths = counter(metrics, 'media_worker_deaths_total', 'mediasoup workers that died');
@@ -48,12 +74,57 @@ export async function startMedia(config: MediaConfig, logger: Logger): Promise<M
   ]);
   const store = config.redisUrl ? new RedisRoomStateStore(config.redisUrl, log) : new MemoryRoomStateStore();
   const rooms = new Rooms(pool, config.limits, log, store);
+  const ownQueue =
+    !deps.queue && config.redisUrl ? createQueue(config.redisUrl, log.child({ module: 'queue' })) : undefined;
+  const queue = deps.queue ?? ownQueue;
+  const s3 = createS3Client(config.storage);
+  const recorder = new Recorder(
+    queue && {
+      jwtSecret: config.jwtSecret,
+      s3,
+      bucket: config.storage.bucket,
+      queue,
+      maxMs: config.recording.maxMs,
+      dir: config.recording.dir,
+      ffmpegPath: config.recording.ffmpegPath,
+    },
+    log.child({ module: 'recording' }),
+  );
+  const streams = new LiveStreams(
+    {
+      s3,
+      bucket: config.storage.bucket,
+      dir: config.recording.dir,
+      ffmpegPath: config.recording.ffmpegPath,
+      ...config.hls,
+    },
+    log.child({ module: 'live-hls' }),
+  );
+  if (!queue) log.warn('recording is off: set REDIS_URL (the transcoder consumes its jobs there)');
+  // Load for placement: peers per worker (a worker is a core).
+  const placementStatus = async () => {
+    const open = await rooms.list();
+    const peers = open.reduce((n, room) => n + room.peers.size, 0);
+    return { rooms: open.map((room) => room.id), load: (peers + open.length) / pool.size };
+  };
   const ops = new Ops('media', {
     workers: async () => {
       await Promise.all(pool.workers.map((slot) => slot.worker.getResourceUsage()));
     },
   });
+  let placement: Placement = singleNode;
   try {
+    if (config.publicUrl && config.redisUrl)
+      placement = await RedisPlacement.start(
+        {
+          redisUrl: config.redisUrl,
+          publicUrl: config.publicUrl,
+          nodeTtlMs: config.placementTtlMs,
+          status: placementStatus,
+        },
+        log.child({ module: 'placement' }),
+      );
+    else if (config.publicUrl) log.warn('MEDIA_PUBLIC_URL is set without REDIS_URL: rooms are not placed');
     const server = await startSocketServer(
       {
         service: 'media',
@@ -71,6 +142,9 @@ export async function startMedia(config: MediaConfig, logger: Logger): Promise<M
     attachSignalling(server.io, {
       jwtSecret: config.jwtSecret,
       rooms,
+      placement,
+      recorder,
+      streams,
       iceServers: (userId) => turnCredentials(turn, userId),
       logger: log,
       onRequest: (name, ok) => requests.inc({ request: name, ok: String(ok) }),
@@ -82,16 +156,30 @@ export async function startMedia(config: MediaConfig, logger: Logger): Promise<M
       pool,
       rooms,
       roomState: store.kind,
+      placement: placement.kind,
+      recorder,
+      recording: queue ? 'on' : 'off',
+      streams,
       close: once(() =>
         closeAll(log, [
+          // Recordings first: their files are finalized, uploaded and queued before rooms go.
+          ['recordings', () => recorder.close()],
+          ['live streams', () => streams.close()],
+          // Claims go before the rooms, so their clients reconnect to a node that takes them.
+          ['placement', () => placement.close()],
           ['rooms', () => rooms.close()],
           ['signalling', () => server.close()],
           ['workers', () => pool.close()],
+          ['queue', () => ownQueue?.close()],
+          ['storage', () => s3.destroy()],
         ]),
       ),
     };
   } catch (err) {
+    await placement.close();
     await store.close();
+    await ownQueue?.close();
+    s3.destroy();
     await pool.close();
     throw err;
   }

@@ -1,10 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { signToken } from '@learnlive/common';
 import type { MediaRequest, RoomRole } from '@learnlive/contracts';
-import { TEST_JWT_SECRET, testLogger, waitFor } from '@learnlive/testing';
+import { waitFor } from '@learnlive/testing';
 import { SignallingClient, errorOf } from '../test/signallingClient.js';
-import { loadMediaConfig } from './config.js';
-import { startMedia, type MediaService } from './service.js';
+import { mediaUrl, roomToken, startTestMedia } from '../test/testMedia.js';
+import type { MediaService } from './service.js';
 
 /** Producer parameters as a browser would send them (mediasoup's own tests use the same shape). */
 const VIDEO_SIMULCAST: MediaRequest<'produce'>['rtpParameters'] = {
@@ -40,22 +40,14 @@ describe('media signalling against real mediasoup workers', () => {
   const clients: SignallingClient[] = [];
 
   beforeAll(async () => {
-    media = await startMedia(
-      loadMediaConfig({
-        JWT_SECRET: TEST_JWT_SECRET,
-        MEDIA_PORT: '0',
-        MEDIA_RTC_PORT: '0',
-        MEDIA_LISTEN_IP: '127.0.0.1',
-        MEDIA_WORKERS: '1',
-        MEDIA_ROOM_CAPACITY: '3',
-        MEDIA_ROOM_EMPTY_GRACE_MS: '200',
-        MEDIA_MAX_TRANSPORTS_PER_PEER: '2',
-        TURN_SECRET: 'turn-secret-0123456789',
-        TURN_URLS: 'turn:127.0.0.1:3478?transport=udp',
-      }),
-      testLogger('media'),
-    );
-    url = `http://127.0.0.1:${media.port}`;
+    media = await startTestMedia({
+      MEDIA_ROOM_CAPACITY: '3',
+      MEDIA_ROOM_EMPTY_GRACE_MS: '200',
+      MEDIA_MAX_TRANSPORTS_PER_PEER: '2',
+      TURN_SECRET: 'turn-secret-0123456789',
+      TURN_URLS: 'turn:127.0.0.1:3478?transport=udp',
+    });
+    url = mediaUrl(media);
   });
   afterAll(async () => {
     for (const client of clients) client.close();
@@ -64,9 +56,7 @@ describe('media signalling against real mediasoup workers', () => {
 
   let userSeq = 0;
   async function connect(room: string, role: RoomRole, sub = `user-${++userSeq}`): Promise<SignallingClient> {
-    const kind = room.split(':')[0] as 'live' | 'mentor';
-    const token = signToken({ typ: 'room', sub, name: sub, room, kind, role }, TEST_JWT_SECRET, 600);
-    const client = await SignallingClient.connect(url, token);
+    const client = await SignallingClient.connect(url, roomToken(room, role, sub));
     clients.push(client);
     return client;
   }

@@ -4,6 +4,7 @@ import {
   MEDIA_REQUEST_NAMES,
   MediaRequestSchemas,
   type Ack,
+  type ErrorBody,
   type IceServer,
   type MediaClientToServerEvents,
   type MediaReplies,
@@ -13,6 +14,9 @@ import {
   type RoomTokenClaims,
 } from '@learnlive/contracts';
 import type { Peer, Emit } from './Peer.js';
+import type { Placement } from './Placement.js';
+import type { LiveStreams } from './liveHls.js';
+import type { Recorder } from './recording.js';
 import type { Room } from './Room.js';
 import type { Rooms } from './Rooms.js';
 
@@ -50,6 +54,10 @@ type Handler<K extends MediaRequestName> = (
 export interface SignallingOptions {
   jwtSecret: string;
   rooms: Rooms;
+  /** Which media node hosts each room (one node: always this one). */
+  placement: Placement;
+  recorder: Recorder;
+  streams: LiveStreams;
   iceServers: (userId: string) => IceServer[];
   logger: Logger;
   /** Called for every answered request (metrics). */
@@ -66,12 +74,23 @@ const empty = {} as Record<string, never>;
 export function attachSignalling(io: MediaServer, options: SignallingOptions): void {
   const { rooms, logger } = options;
 
-  io.use((socket, next) => {
+  io.use(async (socket, next) => {
     const token: unknown = socket.handshake.auth?.token;
     try {
       if (typeof token !== 'string' || token.length > 4096)
         throw new AppError('unauthenticated', 'a room token is required (auth.token)');
       socket.data.claims = verifyRoomToken(token, options.jwtSecret);
+      // With several media nodes, a room lives on one: the client is sent there.
+      const where = await options.placement.locate(socket.data.claims.room);
+      if (!where.here) {
+        const moved: ErrorBody = {
+          code: 'moved',
+          message: 'this room is hosted by another media node',
+          location: where.url,
+        };
+        next(Object.assign(new Error(moved.message), { data: moved }));
+        return;
+      }
       next();
     } catch (err) {
       const appError = toAppError(err);
@@ -79,8 +98,8 @@ export function attachSignalling(io: MediaServer, options: SignallingOptions): v
     }
   });
 
-  // `join` and `leave` work without a joined peer; every other request needs one.
-  const handlers: { [K in Exclude<MediaRequestName, 'join' | 'leave'>]: Handler<K> } = {
+  // `join`, `leave` and `watchStream` work without a joined peer; every other request needs one.
+  const handlers: { [K in Exclude<MediaRequestName, 'join' | 'leave' | 'watchStream'>]: Handler<K> } = {
     setRtpCapabilities: ({ room, peer }, req) => (room.setRtpCapabilities(peer, req), empty),
     createTransport: ({ room, peer, claims }, req) =>
       room.createTransport(peer, req, options.iceServers(claims.sub)),
@@ -100,6 +119,8 @@ export function attachSignalling(io: MediaServer, options: SignallingOptions): v
     revokeSpeak: async ({ room, peer }, req) => (await room.revokeSpeak(peer, req), empty),
     mute: ({ room, peer }, req) => room.mute(peer, req),
     kick: async ({ room, peer }, req) => (await room.kick(peer, req), empty),
+    startRecording: ({ room, peer }, req) => options.recorder.start(room, peer, req.token),
+    stopRecording: ({ room, peer }) => options.recorder.stop(room, peer),
   };
 
   function detach(session: Session): void {
@@ -138,7 +159,15 @@ export function attachSignalling(io: MediaServer, options: SignallingOptions): v
       }
     };
     peer.once('close', forget);
-    return room.joinReply(peer, options.iceServers(session.claims.sub));
+    return room.joinReply(peer, options.iceServers(session.claims.sub), options.recorder.state(room.id));
+  }
+
+  /** A passive viewer holds a room token but takes no seat: the room must already be open. */
+  async function watchStream(session: Session): Promise<MediaReplies['watchStream']> {
+    if (session.claims.kind !== 'live') throw new AppError('bad_request', 'only live classes are streamed');
+    const room = await rooms.find(session.claims.room);
+    if (!room) throw new AppError('conflict', 'the class has not started yet');
+    return options.streams.watch(room);
   }
 
   io.on('connection', (socket) => {
@@ -180,6 +209,7 @@ export function attachSignalling(io: MediaServer, options: SignallingOptions): v
       }
       if (name === 'join') return join(session);
       if (name === 'leave') return (detach(session), empty);
+      if (name === 'watchStream') return watchStream(session);
       const { room, peer } = session;
       if (!room || !peer || peer.isClosed || room.isClosed)
         throw new AppError('conflict', 'join the room first');
