@@ -1,4 +1,5 @@
 import { AppError, type Db, type Queryable } from '@learnlive/common';
+import type { Outcome } from './GroupCommit.js';
 import type {
   AuditEntry,
   ChatMessage,
@@ -12,6 +13,7 @@ interface MessageRow {
   id: number | string;
   room: string;
   offset: number | string;
+  rev: number | string;
   user_id: string;
   name: string;
   text: string;
@@ -22,7 +24,7 @@ interface MessageRow {
   deleted_at: Date | string | null;
 }
 
-const MESSAGE_COLUMNS = `id, room, "offset", user_id, name, text, reply_to, reactions, created_at, edited_at, deleted_at`;
+const MESSAGE_COLUMNS = `id, room, "offset", rev, user_id, name, text, reply_to, reactions, created_at, edited_at, deleted_at`;
 
 const iso = (value: Date | string) => new Date(value).toISOString();
 
@@ -32,6 +34,7 @@ export function toMessage(row: MessageRow): ChatMessage {
     id: String(row.id),
     room: row.room,
     offset: Number(row.offset),
+    rev: Number(row.rev),
     userId: row.user_id,
     name: row.name,
     text: deleted ? '' : row.text,
@@ -50,6 +53,49 @@ export interface Author {
   moderator: boolean;
 }
 
+export interface SendInput {
+  room: string;
+  author: Author;
+  text: string;
+  replyTo?: string | undefined;
+  clientId?: string | undefined;
+}
+
+export interface SendResult {
+  message: ChatMessage;
+  /** A retry of a message already stored (same author and clientId): not broadcast again. */
+  duplicate: boolean;
+}
+
+/** Why one send of a batch is refused, or undefined when it may be stored. */
+function refuse(
+  send: SendInput,
+  room: { slow_mode_seconds: number; locked: boolean },
+  standing: { muted_until: Date | null; banned: boolean; wait_seconds: number | null } | undefined,
+  spoke: ReadonlySet<string>,
+  parents: ReadonlyMap<string, { room: string; reply_to: unknown; deleted_at: unknown }>,
+  roomId: string,
+): AppError | undefined {
+  if (standing?.banned) return new AppError('forbidden', 'you are banned from this room');
+  if (standing?.muted_until)
+    return new AppError('forbidden', `you are muted until ${iso(standing.muted_until)}`);
+  if (room.locked && !send.author.moderator)
+    return new AppError('forbidden', 'the room is locked: only moderators can write');
+  if (!send.author.moderator && room.slow_mode_seconds > 0) {
+    const wait = spoke.has(send.author.userId) ? room.slow_mode_seconds : (standing?.wait_seconds ?? 0);
+    if (wait > 0)
+      return new AppError('rate_limited', `slow mode: wait ${Math.ceil(wait)} s before your next message`);
+  }
+  if (send.replyTo) {
+    const parent = parents.get(send.replyTo);
+    if (!parent || parent.room !== roomId || parent.deleted_at !== null)
+      return new AppError('not_found', 'the message you reply to does not exist in this room');
+    if (parent.reply_to !== null)
+      return new AppError('bad_request', 'replies are one level deep: reply to the thread’s first message');
+  }
+  return undefined;
+}
+
 /**
  * Chat and moderation state in PostgreSQL (or PGlite). Every write that clients see goes
  * through here before it is acknowledged or broadcast.
@@ -58,77 +104,143 @@ export class ChatStore {
   constructor(private readonly db: Db) {}
 
   /**
-   * Persists a message and gives it the room's next offset. The room row is locked for the
-   * transaction, so offsets are gapless and in commit order. A repeated `clientId` returns the
-   * message stored the first time (a retried send is not a duplicate).
+   * Persists a batch of messages, of one room or several, in one transaction (group commit) and
+   * gives each accepted one its room's next offset and revision. Room rows are locked in room
+   * order (no deadlock between nodes), so offsets are gapless and in commit order. Each message
+   * is checked on its own (ban, mute, lock, slow mode, reply target) and a refused one fails only
+   * its own outcome. A repeated `clientId` returns the message stored the first time (a retried
+   * send is not a duplicate), also within one batch. Outcomes are in the order of `sends`.
+   * Throws when the transaction fails: nothing was stored.
    */
-  async send(
-    room: string,
-    author: Author,
-    text: string,
-    replyTo: string | undefined,
-    clientId: string | undefined,
-  ): Promise<{ message: ChatMessage; duplicate: boolean }> {
+  async sendBatch(sends: readonly SendInput[]): Promise<Array<Outcome<SendResult>>> {
+    const byRoom = new Map<string, number[]>();
+    sends.forEach((send, i) => byRoom.set(send.room, [...(byRoom.get(send.room) ?? []), i]));
     return this.db.transaction(async (tx) => {
-      await tx.query('insert into rt_rooms (room) values ($1) on conflict (room) do nothing', [room]);
-      const state = (
+      const outcomes: Array<Outcome<SendResult>> = [];
+      for (const room of [...byRoom.keys()].sort()) {
+        const indexes = byRoom.get(room)!;
+        const results = await this.sendToRoom(
+          tx,
+          room,
+          indexes.map((i) => sends[i]!),
+        );
+        indexes.forEach((at, j) => (outcomes[at] = results[j]!));
+      }
+      return outcomes;
+    });
+  }
+
+  private async sendToRoom(
+    tx: Queryable,
+    room: string,
+    sends: readonly SendInput[],
+  ): Promise<Array<Outcome<SendResult>>> {
+    await tx.query('insert into rt_rooms (room) values ($1) on conflict (room) do nothing', [room]);
+    const state = (
+      await tx.query<{ slow_mode_seconds: number; locked: boolean; last_offset: string; last_rev: string }>(
+        'select slow_mode_seconds, locked, last_offset, last_rev from rt_rooms where room = $1 for update',
+        [room],
+      )
+    ).rows[0]!;
+    const authors = [...new Set(sends.map((s) => s.author.userId))];
+    const standing = new Map(
+      (
         await tx.query<{
-          slow_mode_seconds: number;
-          locked: boolean;
+          user_id: string;
           muted_until: Date | null;
           banned: boolean;
           wait_seconds: number | null;
         }>(
-          `select r.slow_mode_seconds, r.locked,
-             (select m.until from rt_mutes m where m.room = r.room and m.user_id = $2 and m.until > now()) as muted_until,
-             exists (select 1 from rt_bans b where b.room = r.room and b.user_id = $2
+          `select u.user_id,
+             (select m.until from rt_mutes m where m.room = $1 and m.user_id = u.user_id and m.until > now()) as muted_until,
+             exists (select 1 from rt_bans b where b.room = $1 and b.user_id = u.user_id
                      and (b.until is null or b.until > now())) as banned,
-             (select extract(epoch from (max(x.created_at) + make_interval(secs => r.slow_mode_seconds) - now()))::float8
-                from rt_messages x where x.room = r.room and x.user_id = $2) as wait_seconds
-           from rt_rooms r where r.room = $1 for update`,
-          [room, author.userId],
+             case when $3::int > 0 then
+               (select extract(epoch from (max(x.created_at) + make_interval(secs => $3::int) - now()))::float8
+                  from rt_messages x where x.room = $1 and x.user_id = u.user_id)
+             end as wait_seconds
+           from unnest($2::text[]) as u(user_id)`,
+          [room, authors, state.slow_mode_seconds],
         )
-      ).rows[0]!;
-      if (clientId) {
-        const existing = await tx.query<MessageRow>(
-          `select ${MESSAGE_COLUMNS} from rt_messages where room = $1 and user_id = $2 and client_id = $3`,
-          [room, author.userId, clientId],
-        );
-        if (existing.rows[0]) return { message: toMessage(existing.rows[0]), duplicate: true };
-      }
-      if (state.banned) throw new AppError('forbidden', 'you are banned from this room');
-      if (state.muted_until) throw new AppError('forbidden', `you are muted until ${iso(state.muted_until)}`);
-      if (state.locked && !author.moderator)
-        throw new AppError('forbidden', 'the room is locked: only moderators can write');
-      if (!author.moderator && state.slow_mode_seconds > 0 && (state.wait_seconds ?? 0) > 0)
-        throw new AppError(
-          'rate_limited',
-          `slow mode: wait ${Math.ceil(state.wait_seconds ?? 0)} s before your next message`,
-        );
-      if (replyTo) {
-        const parent = (
-          await tx.query<{ room: string; reply_to: unknown; deleted_at: unknown }>(
-            'select room, reply_to, deleted_at from rt_messages where id = $1',
-            [replyTo],
-          )
-        ).rows[0];
-        if (!parent || parent.room !== room || parent.deleted_at !== null)
-          throw new AppError('not_found', 'the message you reply to does not exist in this room');
-        if (parent.reply_to !== null)
-          throw new AppError(
-            'bad_request',
-            'replies are one level deep: reply to the thread’s first message',
-          );
-      }
-      const { rows } = await tx.query<MessageRow>(
-        `with next as (update rt_rooms set last_offset = last_offset + 1 where room = $1 returning last_offset)
-         insert into rt_messages (room, "offset", user_id, name, text, reply_to, client_id)
-         select $1, next.last_offset, $2, $3, $4, $5, $6 from next
-         returning ${MESSAGE_COLUMNS}`,
-        [room, author.userId, author.name, text, replyTo ?? null, clientId ?? null],
+      ).rows.map((r) => [r.user_id, r]),
+    );
+    const keyed = sends.filter((s) => s.clientId);
+    const earlier = new Map<string, ChatMessage>();
+    if (keyed.length) {
+      const { rows } = await tx.query<MessageRow & { client_id: string }>(
+        `select ${MESSAGE_COLUMNS}, client_id from rt_messages
+         where room = $1 and (user_id, client_id) in (select * from unnest($2::text[], $3::text[]))`,
+        [room, keyed.map((s) => s.author.userId), keyed.map((s) => s.clientId!)],
       );
-      return { message: toMessage(rows[0]!), duplicate: false };
-    });
+      for (const row of rows) earlier.set(`${row.user_id}\n${row.client_id}`, toMessage(row));
+    }
+    const parentIds = [...new Set(sends.flatMap((s) => (s.replyTo ? [s.replyTo] : [])))];
+    const parents = new Map<string, { room: string; reply_to: unknown; deleted_at: unknown }>();
+    if (parentIds.length) {
+      const { rows } = await tx.query<{ id: string; room: string; reply_to: unknown; deleted_at: unknown }>(
+        'select id::text as id, room, reply_to, deleted_at from rt_messages where id = any($1::bigint[])',
+        [parentIds],
+      );
+      for (const row of rows) parents.set(row.id, row);
+    }
+
+    // Decide each send in arrival order; accepted ones are inserted together below.
+    // `accepted`: the index of the row that answers this send (its own, or an earlier twin's)
+    const outcomes: Array<Outcome<SendResult> | { accepted: number; duplicate: boolean }> = [];
+    const accepted: SendInput[] = [];
+    const inBatch = new Map<string, number>(); // userId\nclientId → index in `accepted`
+    const spoke = new Set<string>(); // slow mode: one message per person per batch
+    for (const send of sends) {
+      const key = send.clientId ? `${send.author.userId}\n${send.clientId}` : undefined;
+      const stored = key && earlier.get(key);
+      if (stored) {
+        outcomes.push({ ok: true, value: { message: stored, duplicate: true } });
+        continue;
+      }
+      const twin = key ? inBatch.get(key) : undefined;
+      if (twin !== undefined) {
+        outcomes.push({ accepted: twin, duplicate: true }); // the same message as an earlier one of this batch
+        continue;
+      }
+      const refusal = refuse(send, state, standing.get(send.author.userId), spoke, parents, room);
+      if (refusal) {
+        outcomes.push({ ok: false, error: refusal });
+        continue;
+      }
+      spoke.add(send.author.userId);
+      if (key) inBatch.set(key, accepted.length);
+      outcomes.push({ accepted: accepted.length, duplicate: false });
+      accepted.push(send);
+    }
+    if (!accepted.length) return outcomes as Array<Outcome<SendResult>>;
+
+    const { rows } = await tx.query<MessageRow>(
+      `insert into rt_messages (room, "offset", rev, user_id, name, text, reply_to, client_id)
+       select $1, $2::bigint + i.n, $3::bigint + i.n, i.user_id, i.name, i.text, i.reply_to, i.client_id
+       from unnest($4::text[], $5::text[], $6::text[], $7::bigint[], $8::text[]) with ordinality
+         as i(user_id, name, text, reply_to, client_id, n)
+       returning ${MESSAGE_COLUMNS}`,
+      [
+        room,
+        state.last_offset,
+        state.last_rev,
+        accepted.map((s) => s.author.userId),
+        accepted.map((s) => s.author.name),
+        accepted.map((s) => s.text),
+        accepted.map((s) => s.replyTo ?? null),
+        accepted.map((s) => s.clientId ?? null),
+      ],
+    );
+    await tx.query(
+      'update rt_rooms set last_offset = last_offset + $2, last_rev = last_rev + $2 where room = $1',
+      [room, accepted.length],
+    );
+    const messages = rows.map(toMessage).sort((a, b) => a.offset - b.offset);
+    return outcomes.map((o) =>
+      'accepted' in o
+        ? { ok: true as const, value: { message: messages[o.accepted]!, duplicate: o.duplicate } }
+        : o,
+    );
   }
 
   async get(room: string, id: string, tx: Queryable = this.db): Promise<ChatMessage> {
@@ -143,41 +255,72 @@ export class ChatStore {
   }
 
   async edit(room: string, id: string, userId: string, text: string): Promise<ChatMessage> {
-    const { rows } = await this.db.query<MessageRow>(
-      `update rt_messages set text = $4, edited_at = now()
-       where id = $1 and room = $2 and user_id = $3 and deleted_at is null
-       returning ${MESSAGE_COLUMNS}`,
-      [id, room, userId, text],
-    );
-    if (rows[0]) return toMessage(rows[0]);
+    const changed = await this.change(room, async (tx, rev) => {
+      const { rows } = await tx.query<MessageRow>(
+        `update rt_messages set text = $3, edited_at = now(), rev = $4
+         where id = $1 and room = $2 and user_id = $5 and deleted_at is null
+         returning ${MESSAGE_COLUMNS}`,
+        [id, room, text, rev, userId],
+      );
+      return rows[0];
+    });
+    if (changed) return changed;
     const current = await this.get(room, id);
     if (current.deleted) throw new AppError('not_found', 'the message was deleted');
     throw new AppError('forbidden', 'you can only edit your own messages');
   }
 
+  /**
+   * Runs one change of a message under the room row's lock (taken first, the order sends take
+   * locks in), so it takes the room's next revision in commit order. `apply` gets that revision
+   * and returns the changed row, or undefined when nothing matched: then nothing was written and
+   * the revision is not used.
+   */
+  private async change(
+    room: string,
+    apply: (tx: Queryable, rev: number) => Promise<MessageRow | undefined>,
+  ): Promise<ChatMessage | undefined> {
+    return this.db.transaction(async (tx) => {
+      const lock = (
+        await tx.query<{ last_rev: string }>('select last_rev from rt_rooms where room = $1 for update', [
+          room,
+        ])
+      ).rows[0];
+      if (!lock) return undefined;
+      const rev = Number(lock.last_rev) + 1;
+      const row = await apply(tx, rev);
+      if (!row) return undefined;
+      await tx.query('update rt_rooms set last_rev = $2 where room = $1', [room, rev]);
+      return toMessage(row);
+    });
+  }
+
   /** Soft delete: the row keeps its offset (no gap for catch-up), its text is gone for everyone. */
   async delete(room: string, id: string, userId: string, moderator: boolean): Promise<ChatMessage> {
-    const { rows } = await this.db.query<MessageRow>(
-      `update rt_messages set deleted_at = now(), text = '', reactions = '{}'::jsonb
-       where id = $1 and room = $2 and deleted_at is null and (user_id = $3 or $4)
-       returning ${MESSAGE_COLUMNS}`,
-      [id, room, userId, moderator],
-    );
-    if (rows[0]) return toMessage(rows[0]);
+    const changed = await this.change(room, async (tx, rev) => {
+      const { rows } = await tx.query<MessageRow>(
+        `update rt_messages set deleted_at = now(), text = '', reactions = '{}'::jsonb, rev = $3
+         where id = $1 and room = $2 and deleted_at is null and (user_id = $4 or $5)
+         returning ${MESSAGE_COLUMNS}`,
+        [id, room, rev, userId, moderator],
+      );
+      return rows[0];
+    });
+    if (changed) return changed;
     const current = await this.get(room, id);
     if (current.deleted) throw new AppError('not_found', 'the message was already deleted');
     throw new AppError('forbidden', 'you can only delete your own messages');
   }
 
   async react(room: string, id: string, userId: string, emoji: string, on: boolean): Promise<ChatMessage> {
-    return this.db.transaction(async (tx) => {
+    const changed = await this.change(room, async (tx, rev) => {
       const row = (
         await tx.query<{ reactions: Record<string, string[]> | string; deleted_at: unknown }>(
           'select reactions, deleted_at from rt_messages where id = $1 and room = $2 for update',
           [id, room],
         )
       ).rows[0];
-      if (!row || row.deleted_at !== null) throw new AppError('not_found', 'no such message in this room');
+      if (!row || row.deleted_at !== null) return undefined;
       const reactions: Record<string, string[]> =
         typeof row.reactions === 'string' ? JSON.parse(row.reactions) : { ...row.reactions };
       const users = new Set(reactions[emoji] ?? []);
@@ -188,12 +331,14 @@ export class ChatStore {
       } else users.delete(userId);
       if (users.size) reactions[emoji] = [...users];
       else delete reactions[emoji];
-      await tx.query('update rt_messages set reactions = $2::jsonb where id = $1', [
-        id,
-        JSON.stringify(reactions),
-      ]);
-      return this.get(room, id, tx);
+      const { rows } = await tx.query<MessageRow>(
+        `update rt_messages set reactions = $2::jsonb, rev = $3 where id = $1 returning ${MESSAGE_COLUMNS}`,
+        [id, JSON.stringify(reactions), rev],
+      );
+      return rows[0];
     });
+    if (!changed) throw new AppError('not_found', 'no such message in this room');
+    return changed;
   }
 
   /** Newest page (no bounds), older than `before`, or newer than `after`; always ascending. */
@@ -218,16 +363,37 @@ export class ChatStore {
     return { messages: page, hasMore };
   }
 
-  async roomState(room: string): Promise<RoomState & { lastOffset: number }> {
+  /**
+   * Messages at or before offset `upTo` changed after revision `afterRev`, as they are now, in
+   * revision order (catch-up of edits, reactions and deletions).
+   */
+  async changedSince(
+    room: string,
+    upTo: number,
+    afterRev: number,
+    limit: number,
+  ): Promise<{ messages: ChatMessage[]; hasMore: boolean }> {
+    const { rows } = await this.db.query<MessageRow>(
+      `select ${MESSAGE_COLUMNS} from rt_messages where room = $1 and rev > $2 and "offset" <= $3
+       order by rev asc limit $4`,
+      [room, afterRev, upTo, limit + 1],
+    );
+    return { messages: rows.slice(0, limit).map(toMessage), hasMore: rows.length > limit };
+  }
+
+  async roomState(room: string): Promise<RoomState & { lastOffset: number; lastRev: number }> {
     const row = (
-      await this.db.query<{ last_offset: number; slow_mode_seconds: number; locked: boolean }>(
-        'select last_offset, slow_mode_seconds, locked from rt_rooms where room = $1',
-        [room],
-      )
+      await this.db.query<{
+        last_offset: number;
+        last_rev: number;
+        slow_mode_seconds: number;
+        locked: boolean;
+      }>('select last_offset, last_rev, slow_mode_seconds, locked from rt_rooms where room = $1', [room])
     ).rows[0];
     return {
       room,
       lastOffset: Number(row?.last_offset ?? 0),
+      lastRev: Number(row?.last_rev ?? 0),
       slowModeSeconds: row?.slow_mode_seconds ?? 0,
       locked: row?.locked ?? false,
     };

@@ -158,15 +158,24 @@ export function redisPresence(
       const gone: PresenceGone[] = [];
       const dead = await redis.zrangebyscore(NODES, '-inf', now);
       for (const node of dead) {
-        if ((await redis.zrem(NODES, node)) !== 1) continue; // another node claimed it
-        const rooms = await redis.smembers(NR(node));
-        for (const room of rooms) {
-          const result = (await redis.eval(SWEEP, 2, Z(room), U(room), node)) as string[];
-          const count = Number(result.pop());
-          if (result.length) gone.push({ room, userIds: result, count });
+        if (node === options.nodeId) continue; // starved past its own TTL: the refresh above revived it
+        // Sweep first, forget the node last: a sweeper that fails half-way (a timeout under
+        // load) leaves the node listed as dead, so the next heartbeat of any node finishes the
+        // job. Claiming it first (ZREM) and then failing left its people online for ever.
+        // Concurrent sweepers are safe: SWEEP's ZREM reports each entry to one of them only.
+        try {
+          const rooms = await redis.smembers(NR(node));
+          for (const room of rooms) {
+            const result = (await redis.eval(SWEEP, 2, Z(room), U(room), node)) as string[];
+            const count = Number(result.pop());
+            if (result.length) gone.push({ room, userIds: result, count });
+          }
+          await redis.del(NR(node));
+          if ((await redis.zrem(NODES, node)) === 1)
+            logger.info({ node, rooms: rooms.length }, 'dead node swept from presence');
+        } catch (err) {
+          logger.warn({ node, err: String(err) }, 'dead node sweep failed; the next heartbeat retries');
         }
-        await redis.del(NR(node));
-        logger.info({ node, rooms: rooms.length }, 'dead node swept from presence');
       }
       return gone;
     },

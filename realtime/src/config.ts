@@ -11,7 +11,8 @@ export const realtimeEnvSchema = z.object({
   /**
    * `pubsub`: classic PUBLISH/PSUBSCRIBE (what the API's `@socket.io/redis-emitter` talks to).
    * `sharded`: Redis 7 SPUBLISH/SSUBSCRIBE with one channel per room, so a node only receives
-   * traffic for rooms it serves; the emitter cannot publish to it (progress events need pubsub).
+   * chat traffic for rooms it serves; the emitter's broadcasts (progress events) reach it through
+   * one extra classic subscription per node (`src/emitterBridge.ts`).
    */
   REALTIME_REDIS_ADAPTER: z.enum(['pubsub', 'sharded']).default('pubsub'),
   JWT_SECRET: env.secret(),
@@ -21,9 +22,23 @@ export const realtimeEnvSchema = z.object({
   SOCKET_ENGINE: z.enum(['auto', 'uWebSockets.js', 'ws']).default('auto'),
   /** Largest socket.io packet accepted; bigger ones close the connection (bytes). */
   REALTIME_MAX_PACKET_BYTES: env.int(16 * 1024, 1024, 1024 * 1024),
-  /** Chat messages one person may send per window, across their sockets on a node. */
+  /** Chat messages one person may send per window, across all their sockets (all nodes with Redis). */
   CHAT_RATE_MESSAGES: env.int(10, 1),
   CHAT_RATE_WINDOW_MS: env.int(10_000, 100),
+  /**
+   * Group commit: how long the first message for an idle room waits for others before its
+   * transaction starts (ms). Messages arriving while a room's transaction runs go in its next
+   * one anyway, so 0 batches under load without delaying a lone message.
+   */
+  CHAT_COMMIT_WINDOW_MS: env.int(0, 0, 1_000),
+  /** Most messages stored in one transaction. */
+  CHAT_COMMIT_MAX_BATCH: env.int(256, 1, 10_000),
+  /**
+   * Rooms share this many commit queues (by a hash of the room): one transaction then stores
+   * the pending messages of several rooms, at most this many transactions of sends at once per
+   * node. 0: a queue per room.
+   */
+  CHAT_COMMIT_PARTITIONS: env.int(4, 0, 64),
   /** Events of any kind one socket may send per second (burst of twice that) before errors. */
   SOCKET_EVENTS_PER_SECOND: env.int(30, 1),
   /** One typing indicator per person and room per this many ms is relayed. */
@@ -69,6 +84,9 @@ export function loadRealtimeConfig(source: Env = process.env) {
       maxPacketBytes: e.REALTIME_MAX_PACKET_BYTES,
       chatRateMessages: e.CHAT_RATE_MESSAGES,
       chatRateWindowMs: e.CHAT_RATE_WINDOW_MS,
+      chatCommitWindowMs: e.CHAT_COMMIT_WINDOW_MS,
+      chatCommitMaxBatch: e.CHAT_COMMIT_MAX_BATCH,
+      chatCommitPartitions: e.CHAT_COMMIT_PARTITIONS,
       socketEventsPerSecond: e.SOCKET_EVENTS_PER_SECOND,
       typingThrottleMs: e.TYPING_THROTTLE_MS,
       maxRoomsPerSocket: e.MAX_ROOMS_PER_SOCKET,

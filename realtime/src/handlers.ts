@@ -15,10 +15,11 @@ import {
 } from '@learnlive/contracts';
 import type { Server, Socket } from 'socket.io';
 import type { z } from 'zod';
-import type { ChatStore } from './ChatStore.js';
+import type { ChatStore, SendInput, SendResult } from './ChatStore.js';
+import type { GroupCommit } from './GroupCommit.js';
 import type { RealtimeConfig } from './config.js';
 import type { PresenceStore } from './Presence.js';
-import type { RateLimiter } from './RateLimiter.js';
+import type { ChatRateLimiter } from './RateLimiter.js';
 import type { RecentCache } from './RecentCache.js';
 
 export type RealtimeServer = Server<
@@ -39,9 +40,12 @@ export interface RealtimeContext {
   io: RealtimeServer;
   config: RealtimeConfig;
   store: ChatStore;
+  /** Sends go through here: one transaction per room per batch (`ChatStore.sendBatch`). */
+  sends: GroupCommit<SendInput, SendResult>;
   cache: RecentCache;
   presence: PresenceStore;
-  chatLimiter: RateLimiter;
+  /** Chat messages and reactions per person: in Redis across the cluster, else this node's. */
+  chatLimiter: ChatRateLimiter;
   /** Last typing indicator relayed per `userId\nroom` (throttle). */
   typingAt: Map<string, number>;
   /** Whether other nodes exist to tell (serverSideEmit needs a cluster adapter). */
@@ -138,7 +142,7 @@ function broadcastUpdate(ctx: RealtimeContext, message: ChatMessage): void {
 
 /** Every client event's handler: a new event in the contract does not compile without one. */
 export const handlers: { [K in RealtimeClientEvent]: Handler<K> } = {
-  async 'room:join'(ctx, socket, { token, since }) {
+  async 'room:join'(ctx, socket, { token, since, sinceRev }) {
     const claims = verifyRoomToken(token, ctx.config.jwtSecret);
     if (claims.sub !== socket.data.userId)
       throw new AppError('forbidden', 'this room token was issued to somebody else');
@@ -182,7 +186,10 @@ export const handlers: { [K in RealtimeClientEvent]: Handler<K> } = {
     let source: 'cache' | 'database' | 'none' = 'none';
     if (since !== undefined && since < state.lastOffset) {
       const max = ctx.config.limits.catchupMax;
-      const cached = await ctx.cache.after(room, since, state.lastOffset, max);
+      // The cache holds each message as last put; when changes happened after the client's
+      // revision (more revisions than new messages), PostgreSQL has the current versions.
+      const onlyNewMessages = sinceRev === undefined || state.lastRev - sinceRev === state.lastOffset - since;
+      const cached = onlyNewMessages ? await ctx.cache.after(room, since, state.lastOffset, max) : undefined;
       if (cached) {
         missed = cached;
         source = 'cache';
@@ -193,6 +200,16 @@ export const handlers: { [K in RealtimeClientEvent]: Handler<K> } = {
         source = 'database';
       }
     }
+    // Edits, reactions and deletions of messages the client already holds, after its revision.
+    let changed: ChatMessage[] = [];
+    let changesTruncated = false;
+    let lastRev = state.lastRev;
+    if (since !== undefined && sinceRev !== undefined && sinceRev < state.lastRev) {
+      const page = await ctx.store.changedSince(room, since, sinceRev, ctx.config.limits.catchupMax);
+      changed = page.messages;
+      changesTruncated = page.hasMore;
+      if (page.hasMore) lastRev = page.messages.at(-1)!.rev;
+    }
     return {
       room,
       role: claims.role,
@@ -200,6 +217,9 @@ export const handlers: { [K in RealtimeClientEvent]: Handler<K> } = {
       missed,
       truncated,
       source,
+      changed,
+      changesTruncated,
+      lastRev,
       presence: await ctx.presence.list(room, ctx.config.presence.listMax).catch(() => ({ room, count: 0 })),
       state: { room, slowModeSeconds: state.slowModeSeconds, locked: state.locked },
     };
@@ -218,15 +238,15 @@ export const handlers: { [K in RealtimeClientEvent]: Handler<K> } = {
         'payload_too_large',
         `messages are at most ${ctx.config.limits.maxTextLength} characters`,
       );
-    if (!ctx.chatLimiter.take(socket.data.userId))
+    if (!(await ctx.chatLimiter.take(socket.data.userId)))
       throw new AppError('rate_limited', 'you are sending messages too fast');
-    const { message, duplicate } = await ctx.store.send(
+    const { message, duplicate } = await ctx.sends.submit(room, {
       room,
-      { userId: socket.data.userId, name: socket.data.name, moderator: isModerator(socket, room) },
+      author: { userId: socket.data.userId, name: socket.data.name, moderator: isModerator(socket, room) },
       text,
       replyTo,
       clientId,
-    );
+    });
     if (!duplicate) {
       ctx.io.to(room).emit('chat:message', message);
       ctx.cache.put(message);
@@ -250,7 +270,7 @@ export const handlers: { [K in RealtimeClientEvent]: Handler<K> } = {
     requireReader(socket, room);
     const moderator = isModerator(socket, room);
     const message = await ctx.store.delete(room, id, socket.data.userId, moderator);
-    ctx.io.to(room).emit('chat:deleted', { room, id, offset: message.offset });
+    ctx.io.to(room).emit('chat:deleted', { room, id, offset: message.offset, rev: message.rev });
     ctx.cache.put(message);
     if (message.userId !== socket.data.userId)
       await ctx.store.auditDelete(socket.data.userId, message, reason ?? '');
@@ -259,7 +279,7 @@ export const handlers: { [K in RealtimeClientEvent]: Handler<K> } = {
 
   async 'chat:react'(ctx, socket, { room, id, emoji, on }) {
     joinedRole(socket, room);
-    if (!ctx.chatLimiter.take(socket.data.userId))
+    if (!(await ctx.chatLimiter.take(socket.data.userId)))
       throw new AppError('rate_limited', 'you are reacting too fast');
     const message = await ctx.store.react(room, id, socket.data.userId, emoji, on);
     broadcastUpdate(ctx, message);

@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { io as connect } from 'socket.io-client';
-import { inProcessPublisher } from '@learnlive/common';
+import { inProcessPublisher, redisPublisher } from '@learnlive/common';
+import { Redis } from 'ioredis';
 import type { ChatMessage } from '@learnlive/contracts';
 import {
   DATABASE_ADAPTERS,
@@ -65,6 +66,89 @@ describe.each(DATABASE_ADAPTERS)('one realtime node on %s (in-memory adapter)', 
     const catchUp = await request(b, 'room:join', { token: roomToken('b', room), since: 1 });
     expect(catchUp.ok && catchUp.data.missed.map((m) => m.offset)).toEqual([2, 3]);
     expect(catchUp.ok && catchUp.data.source).toBe('database');
+  });
+
+  it('group commit: a batch whose transaction fails fails every ack in it, stores none, leaves no gap', async () => {
+    database = await create();
+    node = await startNode(nodeEnv(database.url, undefined, { CHAT_COMMIT_WINDOW_MS: '20' }), database.db);
+    // A constraint the handlers do not check: a message saying "boom" fails its transaction.
+    await database.db.query(`alter table rt_messages add constraint test_no_boom check (text <> 'boom')`);
+    const room = 'course:gc-fail';
+    const s = connectSocket(url(node), accessToken('g'));
+    sockets.push(s);
+    await connected(s);
+    await request(s, 'room:join', { token: roomToken('g', room) });
+    // sent together, they wait out the 20 ms window and are stored in one transaction
+    const replies = await Promise.all(
+      ['a', 'b', 'boom', 'c'].map((text) => request(s, 'chat:send', { room, text, clientId: `k-${text}` })),
+    );
+    expect(replies.map((r) => (r.ok ? 'ok' : r.error.code))).toEqual([
+      'internal',
+      'internal',
+      'internal',
+      'internal',
+    ]);
+    const stored = await database.db.query('select 1 from rt_messages where room = $1', [room]);
+    expect(stored.rows).toHaveLength(0);
+    // the retries (same clientIds) and later sends are stored with offsets from 1, no gap
+    const retried = await Promise.all(
+      ['a', 'b', 'c'].map((text) => request(s, 'chat:send', { room, text, clientId: `k-${text}` })),
+    );
+    expect(retried.map((r) => r.ok && r.data.offset)).toEqual([1, 2, 3]);
+    const again = await request(s, 'chat:send', { room, text: 'a', clientId: 'k-a' });
+    expect(again.ok && again.data).toEqual(retried[0]!.ok && retried[0]!.data); // a retry, not a new one
+  });
+
+  it('a NUL character (PostgreSQL text refuses it) is a validation error, not a failed batch for others', async () => {
+    database = await create();
+    node = await startNode(nodeEnv(database.url, undefined, { CHAT_COMMIT_WINDOW_MS: '20' }), database.db);
+    const room = 'course:nul';
+    const [bad, good] = ['nul-bad', 'nul-good'].map((user) => connectSocket(url(node!), accessToken(user)));
+    sockets.push(bad!, good!);
+    for (const [s, user] of [
+      [bad!, 'nul-bad'],
+      [good!, 'nul-good'],
+    ] as const) {
+      await connected(s);
+      expect((await request(s, 'room:join', { token: roomToken(user, room) })).ok).toBe(true);
+    }
+    // sent together: without validation both would share one transaction and fail together
+    const [refused, refusedKey, stored] = await Promise.all([
+      request(bad!, 'chat:send', { room, text: 'a\u0000b' }),
+      request(bad!, 'chat:send', { room, text: 'fine', clientId: 'k\u0000' }),
+      request(good!, 'chat:send', { room, text: 'hello' }),
+    ]);
+    expect(refused.ok ? 'ok' : refused.error.code).toBe('validation_failed');
+    expect(refusedKey.ok ? 'ok' : refusedKey.error.code).toBe('validation_failed');
+    expect(stored.ok && stored.data.offset).toBe(1);
+    const reason = await request(bad!, 'chat:report', {
+      room,
+      id: stored.ok ? stored.data.id : '1',
+      reason: '\u0000',
+    });
+    expect(reason.ok ? 'ok' : reason.error.code).toBe('validation_failed');
+  });
+
+  it('group commit by partition: sends to several rooms share one transaction, each room its own offsets', async () => {
+    database = await create();
+    node = await startNode(
+      nodeEnv(database.url, undefined, { CHAT_COMMIT_WINDOW_MS: '20', CHAT_COMMIT_PARTITIONS: '1' }),
+      database.db,
+    );
+    const rooms = ['course:p1', 'live:p2', 'dm:p3'];
+    const s = connectSocket(url(node), accessToken('p'));
+    sockets.push(s);
+    await connected(s);
+    for (const room of rooms) await request(s, 'room:join', { token: roomToken('p', room) });
+    const replies = await Promise.all(
+      rooms.flatMap((room) => [1, 2].map((i) => request(s, 'chat:send', { room, text: `${room} ${i}` }))),
+    );
+    expect(replies.map((r) => r.ok && r.data.offset)).toEqual([1, 2, 1, 2, 1, 2]);
+    const stored = await database.db.query<{ tx: string }>(
+      'select distinct xmin::text as tx from rt_messages where room = any($1::text[])',
+      [rooms],
+    );
+    expect(stored.rows).toHaveLength(1);
   });
 });
 
@@ -222,6 +306,33 @@ describe('sharded Redis adapter (Redis 7 SPUBLISH, one channel per room)', () =>
       const got = new Promise<ChatMessage>((resolve) => sb.once('chat:message', resolve));
       expect((await request(sa, 'chat:send', { room: 'course:sh', text: 'sharded hello' })).ok).toBe(true);
       expect((await got).text).toBe('sharded hello');
+      // the API's and the transcoder's @socket.io/redis-emitter reaches sockets on every node
+      const progress = { userId: 'sb', courseId: 'c1', coursePercent: 50 };
+      const seen = [sa, sb].map(
+        (s) =>
+          new Promise<unknown>((resolve) =>
+            (s as unknown as { once(e: string, f: (p: unknown) => void): void }).once(
+              'progress:updated',
+              resolve,
+            ),
+          ),
+      );
+      const emitterRedis = new Redis(redis.url);
+      try {
+        redisPublisher(emitterRedis).publish(['user:sb', 'user:sa'], 'progress:updated', progress);
+        expect(await Promise.all(seen)).toEqual([progress, progress]);
+        // one room: the emitter's per-room channel
+        const again = new Promise<unknown>((resolve) =>
+          (sb as unknown as { once(e: string, f: (p: unknown) => void): void }).once(
+            'progress:updated',
+            resolve,
+          ),
+        );
+        redisPublisher(emitterRedis).publish(['user:sb'], 'progress:updated', progress);
+        expect(await again).toEqual(progress);
+      } finally {
+        emitterRedis.disconnect();
+      }
     } finally {
       sa.close();
       sb.close();

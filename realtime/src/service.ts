@@ -35,7 +35,9 @@ import {
   type RealtimeSocket,
 } from './handlers.js';
 import { memoryPresence, redisPresence } from './Presence.js';
-import { RateLimiter } from './RateLimiter.js';
+import { bridgeEmitter } from './emitterBridge.js';
+import { GroupCommit } from './GroupCommit.js';
+import { RateLimiter, memoryRateLimiter, redisRateLimiter } from './RateLimiter.js';
 import { noCache, redisRecentCache } from './RecentCache.js';
 
 export const REALTIME_MIGRATIONS_DIR = fileURLToPath(new URL('../migrations', import.meta.url));
@@ -82,6 +84,11 @@ export async function startRealtime(
     ? {
         pub: createRedis(config.redisUrl, 'realtime-pub'),
         sub: createRedis(config.redisUrl, 'realtime-sub'),
+        // the sharded adapter cannot hear @socket.io/redis-emitter: a classic subscription does
+        emitterSub:
+          config.redisAdapter === 'sharded'
+            ? createRedis(config.redisUrl, 'realtime-emitter-sub')
+            : undefined,
         data: new Redis(config.redisUrl, {
           connectionName: 'realtime-data',
           enableOfflineQueue: false,
@@ -90,7 +97,10 @@ export async function startRealtime(
         }),
       }
     : undefined;
-  for (const client of redis ? [redis.pub, redis.sub, redis.data] : []) {
+  const redisClients = redis
+    ? [redis.pub, redis.sub, redis.data, ...(redis.emitterSub ? [redis.emitterSub] : [])]
+    : [];
+  for (const client of redisClients) {
     client.on('error', (err: Error) => log.debug({ err: err.message }, 'redis connection error'));
   }
   const timers: NodeJS.Timeout[] = [];
@@ -98,9 +108,7 @@ export async function startRealtime(
   const leaving = new Set<Promise<unknown>>();
   const closeResources = async () => {
     for (const t of timers) clearInterval(t);
-    redis?.pub.disconnect();
-    redis?.sub.disconnect();
-    redis?.data.disconnect();
+    for (const client of redisClients) client.disconnect();
     if (ownDb) await db.close();
   };
   try {
@@ -143,18 +151,27 @@ export async function startRealtime(
       makeServer,
     );
     const io = server.io;
+    if (redis?.emitterSub) await bridgeEmitter(io, redis.emitterSub, log);
 
     const pendingCounts = new Map<string, number>();
     const expiryTimers = new Map<string, NodeJS.Timeout>();
+    const store = new ChatStore(db);
     const ctx: RealtimeContext = {
       io,
       config,
-      store: new ChatStore(db),
+      store,
+      sends: new GroupCommit((_partition, batch) => store.sendBatch(batch), {
+        windowMs: config.limits.chatCommitWindowMs,
+        maxBatch: config.limits.chatCommitMaxBatch,
+        partitions: config.limits.chatCommitPartitions,
+      }),
       cache: redis ? redisRecentCache(redis.data, config.limits.recentCacheSize, log) : noCache,
       presence: redis
         ? redisPresence(redis.data, { nodeId, ttlMs: config.presence.ttlMs }, log)
         : memoryPresence(),
-      chatLimiter: new RateLimiter(config.limits.chatRateMessages, config.limits.chatRateWindowMs),
+      chatLimiter: redis
+        ? redisRateLimiter(redis.data, config.limits.chatRateMessages, config.limits.chatRateWindowMs, log)
+        : memoryRateLimiter(config.limits.chatRateMessages, config.limits.chatRateWindowMs),
       typingAt: new Map(),
       clustered: !!redis,
       announceCount: (room, count) => pendingCounts.set(room, count),
@@ -209,8 +226,8 @@ export async function startRealtime(
       for (const room of io.of('/').adapter.rooms.keys()) {
         if (!/^(course|live|mentor|dm):/.test(room)) continue;
         try {
-          const { lastOffset } = await ctx.store.roomState(room);
-          io.local.to(room).emit('room:sync', { room, lastOffset });
+          const { lastOffset, lastRev } = await ctx.store.roomState(room);
+          io.local.to(room).emit('room:sync', { room, lastOffset, lastRev });
         } catch (err) {
           log.warn({ err: String(err), room }, 'room sync failed');
         }
@@ -352,12 +369,14 @@ export async function startRealtime(
           ['timers', () => timers.forEach((t) => clearInterval(t))],
           ['expiry', () => expiryTimers.forEach((t) => clearTimeout(t))],
           ['sockets', () => server.close()],
+          // Batches already in a transaction finish (their senders are gone; the rows stay).
+          ['sends', () => Promise.race([ctx.sends.idle(), delay(5_000)])],
           // The disconnects above start presence removals and leave broadcasts; Redis must
           // outlive them, or their commands fail with nobody to handle it.
           ['leaving', () => Promise.race([Promise.allSettled(leaving), delay(2_000)])],
           ['presence', () => ctx.presence.close()],
           // disconnect, not quit: quit waits for a Redis that may be gone.
-          ['redis', () => redis && [redis.pub, redis.sub, redis.data].forEach((r) => r.disconnect())],
+          ['redis', () => redisClients.forEach((r) => r.disconnect())],
           ['database', () => (ownDb ? db.close() : undefined)],
         ]),
       ),

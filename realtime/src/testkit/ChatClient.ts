@@ -50,8 +50,9 @@ export function connected(socket: RealtimeClientSocket, timeoutMs = 5_000): Prom
 
 /**
  * A chat client as the browser's is: keeps one timeline per room ordered by offset, drops
- * duplicates, fills gaps from history, and after losing its node reconnects to the next URL
- * and rejoins each room from its last offset. Counts what arrived twice so tests can see it.
+ * duplicates, fills gaps from history, applies edits, reactions and deletions, and after losing
+ * its node reconnects to the next URL and rejoins each room from its last offset and revision.
+ * Counts what arrived twice so tests can see it.
  */
 export class ChatClient {
   socket: RealtimeClientSocket;
@@ -63,6 +64,8 @@ export class ChatClient {
   private next = 0;
   private closed = false;
   private filling = new Map<string, Promise<void>>();
+  /** Per room: every revision up to `upTo` is held; `seen` are those above it (out of order). */
+  private readonly revs = new Map<string, { upTo: number; seen: Set<number> }>();
   readonly events: Array<{ event: string; payload: unknown }> = [];
 
   constructor(
@@ -80,9 +83,23 @@ export class ChatClient {
     const url = this.urls[this.next % this.urls.length]!;
     this.next++;
     const socket = connectSocket(url, this.token());
-    socket.on('chat:message', (m) => void this.receive(m));
-    socket.on('room:sync', ({ room, lastOffset }) => {
-      if (lastOffset > this.lastOffset(room)) void this.fill(room);
+    socket.on('chat:message', (m) => {
+      this.noteRev(m.room, m.rev);
+      void this.receive(m);
+    });
+    socket.on('chat:updated', (m) => {
+      this.noteRev(m.room, m.rev);
+      this.replace(m);
+    });
+    socket.on('chat:deleted', ({ room, offset, rev }) => {
+      this.noteRev(room, rev);
+      const held = this.timeline.get(room)?.find((m) => m.offset === offset);
+      if (held) this.replace({ ...held, text: '', reactions: {}, deleted: true, rev });
+    });
+    socket.on('room:sync', ({ room, lastOffset, lastRev }) => {
+      const token = this.roomTokens.get(room);
+      if (token && (lastOffset > this.lastOffset(room) || lastRev > this.rev(room)))
+        void this.join(token, room).catch(() => {});
     });
     socket.onAny((event: string, payload: unknown) => this.events.push({ event, payload }));
     socket.on('disconnect', (reason) => {
@@ -113,18 +130,47 @@ export class ChatClient {
     return this.timeline.get(room)?.at(-1)?.offset ?? 0;
   }
 
+  /** Every revision of `room` up to this one is reflected in the timeline. */
+  rev(room: string): number {
+    return this.revs.get(room)?.upTo ?? 0;
+  }
+
+  private noteRev(room: string, rev: number): void {
+    const r = this.revs.get(room);
+    if (!r || rev <= r.upTo) return;
+    r.seen.add(rev);
+    while (r.seen.delete(r.upTo + 1)) r.upTo++;
+  }
+
+  /** The current version of a message the timeline holds (an edit, a reaction, a deletion). */
+  private replace(m: ChatMessage): void {
+    const list = this.timeline.get(m.room);
+    const i = list?.findIndex((x) => x.offset === m.offset) ?? -1;
+    if (list && i >= 0 && list[i]!.rev <= m.rev) list[i] = m;
+  }
+
   async join(roomToken: string, room?: string): Promise<Ack<JoinReply>> {
     await connected(this.socket);
     const since = room ? this.lastOffset(room) : undefined;
     const reply = await request(this.socket, 'room:join', {
       token: roomToken,
-      ...(since !== undefined ? { since } : {}),
+      ...(since !== undefined ? { since, sinceRev: this.rev(room!) } : {}),
     });
     if (reply.ok) {
-      this.roomTokens.set(reply.data.room, roomToken);
-      if (!this.timeline.has(reply.data.room)) this.timeline.set(reply.data.room, []);
-      for (const m of reply.data.missed) this.append(m);
-      if (reply.data.truncated) await this.fill(reply.data.room);
+      const { data } = reply;
+      this.roomTokens.set(data.room, roomToken);
+      if (!this.timeline.has(data.room)) this.timeline.set(data.room, []);
+      for (const m of data.missed) this.append(m);
+      for (const m of data.changed) this.replace(m);
+      const r = this.revs.get(data.room) ?? { upTo: 0, seen: new Set<number>() };
+      this.revs.set(data.room, r);
+      if (data.lastRev > r.upTo) {
+        r.upTo = data.lastRev;
+        for (const seen of r.seen) if (seen <= r.upTo) r.seen.delete(seen);
+        while (r.seen.delete(r.upTo + 1)) r.upTo++;
+      }
+      if (data.truncated) await this.fill(data.room);
+      if (data.changesTruncated) return this.join(roomToken, data.room);
     }
     return reply;
   }
@@ -135,6 +181,7 @@ export class ChatClient {
     const last = list.at(-1)?.offset ?? 0;
     if (m.offset <= last) {
       this.duplicatesDropped++;
+      this.replace(m); // the same message, maybe newer (a gap fill reads current versions)
       return true;
     }
     if (m.offset !== last + 1) return false;

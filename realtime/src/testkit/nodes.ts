@@ -2,7 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { signToken, type Db } from '@learnlive/common';
 import type { RoomRole, UserRole } from '@learnlive/contracts';
-import { freePort, TEST_JWT_SECRET, testLogger, waitFor } from '@learnlive/testing';
+import { TEST_JWT_SECRET, testLogger, waitFor } from '@learnlive/testing';
 import { loadRealtimeConfig } from '../config.js';
 import { startRealtime, type RealtimeService } from '../service.js';
 
@@ -55,31 +55,39 @@ export interface ProcessNode {
   readonly url: string;
   readonly port: number;
   kill(): Promise<void>;
+  /** SIGSTOP: the node keeps its connections open but answers nothing (a hung machine). */
+  pause(): void;
 }
 
 export async function startProcessNode(env: Record<string, string>): Promise<ProcessNode> {
-  const port = await freePort();
   let output = '';
   const child: ChildProcess = spawn(
     process.execPath,
     ['--conditions=source', '--import', 'tsx', 'realtime/src/main.ts'],
     {
       cwd: ROOT,
+      // Port 0, read back from the start-up log: a port drawn beforehand can be taken by
+      // another test's server before this one binds it.
       // eslint-disable-next-line no-restricted-properties -- the child inherits PATH, HOME and the like
-      env: { ...process.env, ...env, REALTIME_PORT: String(port), LOG_LEVEL: 'info' },
+      env: { ...process.env, ...env, REALTIME_PORT: '0', LOG_LEVEL: 'info' },
       stdio: ['ignore', 'pipe', 'pipe'],
     },
   );
   child.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
   child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
   await waitFor(() => output.includes('realtime listening') || child.exitCode !== null, {
-    timeoutMs: 30_000,
+    // tsx compiles the sources at start: on a loaded 2-core machine that alone took over 30 s
+    timeoutMs: 60_000,
     what: 'realtime child process',
   });
   if (child.exitCode !== null) throw new Error(`realtime node exited: ${output}`);
+  const started = output.split('\n').find((line) => line.includes('realtime listening')) ?? '';
+  const port = Number(/"port":(\d+)/.exec(started)?.[1]);
+  if (!port) throw new Error(`no port in the start-up log: ${started}`);
   return {
     url: `http://127.0.0.1:${port}`,
     port,
+    pause: () => void child.kill('SIGSTOP'),
     kill: () =>
       new Promise<void>((resolve) => {
         // a signalled child keeps exitCode null: check both
