@@ -21,7 +21,8 @@ const MODERATOR_ROLES: ReadonlySet<RoomRole> = new Set(['moderator', 'teacher', 
 /**
  * Joins a room with a token from `getRoomToken` and keeps its timeline: messages ordered by
  * offset without duplicates, gaps filled from history, and after every reconnect a rejoin from
- * the last offset held so nothing is lost.
+ * the last offset and revision held, so nothing is lost: neither messages nor the edits,
+ * reactions and deletions of older ones.
  */
 export function useChatRoom(getRoomToken: () => Promise<string>) {
   const [view, setView] = useState<ChatRoomState>({
@@ -33,6 +34,8 @@ export function useChatRoom(getRoomToken: () => Promise<string>) {
   });
   const byOffset = useRef(new Map<number, ChatMessage>());
   const last = useRef(0);
+  /** Every revision up to `upTo` is reflected; `seen`: revisions above it that arrived early. */
+  const revs = useRef({ upTo: 0, seen: new Set<number>() });
   const roomRef = useRef<string | undefined>(undefined);
   const tokenGetter = useRef(getRoomToken);
   tokenGetter.current = getRoomToken;
@@ -44,7 +47,16 @@ export function useChatRoom(getRoomToken: () => Promise<string>) {
     setView((v) => ({ ...v, messages }));
   }, []);
 
+  const noteRev = useCallback((rev: number) => {
+    const r = revs.current;
+    if (rev <= r.upTo) return;
+    r.seen.add(rev);
+    while (r.seen.delete(r.upTo + 1)) r.upTo++;
+  }, []);
+
   const add = useCallback((m: ChatMessage) => {
+    const held = byOffset.current.get(m.offset);
+    if (held && held.rev > m.rev) return; // an older version than the one held
     byOffset.current.set(m.offset, m);
     // `last` is the highest offset up to which the timeline has no gap
     while (byOffset.current.has(last.current + 1)) last.current++;
@@ -71,17 +83,25 @@ export function useChatRoom(getRoomToken: () => Promise<string>) {
         const token = await tokenGetter.current();
         const reply = await request('room:join', {
           token,
-          ...(roomRef.current ? { since: last.current } : {}),
+          ...(roomRef.current ? { since: last.current, sinceRev: revs.current.upTo } : {}),
         });
         if (!live) return;
         if (!reply.ok) {
           setView((v) => ({ ...v, status: 'error', error: reply.error.message }));
           return;
         }
-        const { room, role, presence, state, missed, truncated } = reply.data;
+        const { room, role, presence, state, missed, truncated, changed, changesTruncated, lastRev } =
+          reply.data;
         const first = !roomRef.current;
         roomRef.current = room;
         for (const m of missed) add(m);
+        for (const m of changed) if (byOffset.current.has(m.offset)) add(m);
+        const r = revs.current;
+        if (lastRev > r.upTo) {
+          r.upTo = lastRev;
+          for (const seen of r.seen) if (seen <= lastRev) r.seen.delete(seen);
+          while (r.seen.delete(r.upTo + 1)) r.upTo++;
+        }
         setView((v) => ({ ...v, status: 'joined', error: undefined, room, role, presence, state }));
         if (first) {
           const page = await request('chat:history', { room, limit: 50 });
@@ -93,6 +113,7 @@ export function useChatRoom(getRoomToken: () => Promise<string>) {
           }
         } else if (truncated) await fillAfter(room);
         publish();
+        if (changesTruncated) void join(); // more changes than one reply holds: the rest
       } catch (err) {
         if (live)
           setView((v) => ({
@@ -107,20 +128,25 @@ export function useChatRoom(getRoomToken: () => Promise<string>) {
       const mine = (room: string) => room === roomRef.current;
       const onMessage = (m: ChatMessage) => {
         if (!mine(m.room)) return;
+        noteRev(m.rev);
         const gap = m.offset > last.current + 1;
         add(m);
         publish();
         if (gap) void fillAfter(m.room);
       };
       const onUpdated = (m: ChatMessage) => {
-        if (!mine(m.room) || !byOffset.current.has(m.offset)) return;
-        byOffset.current.set(m.offset, m);
+        if (!mine(m.room)) return;
+        noteRev(m.rev);
+        if (!byOffset.current.has(m.offset)) return;
+        add(m);
         publish();
       };
-      const onDeleted = (e: { room: string; id: string; offset: number }) => {
+      const onDeleted = (e: { room: string; id: string; offset: number; rev: number }) => {
+        if (!mine(e.room)) return;
+        noteRev(e.rev);
         const m = byOffset.current.get(e.offset);
-        if (!mine(e.room) || !m) return;
-        byOffset.current.set(e.offset, { ...m, deleted: true, text: '' });
+        if (!m) return;
+        add({ ...m, deleted: true, text: '', reactions: {}, rev: e.rev });
         publish();
       };
       const onTyping = (e: { room: string; userId: string; name: string }) => {
@@ -158,8 +184,9 @@ export function useChatRoom(getRoomToken: () => Promise<string>) {
           ...v,
           notice: `A moderator applied: ${e.action}${e.until ? ` until ${new Date(e.until).toLocaleString()}` : ''}${e.reason ? ` (${e.reason})` : ''}`,
         }));
-      const onSync = (e: { room: string; lastOffset: number }) => {
-        if (mine(e.room) && e.lastOffset > last.current) void fillAfter(e.room);
+      // This node's link to the cluster came back: catch up on what it could not relay.
+      const onSync = (e: { room: string; lastOffset: number; lastRev: number }) => {
+        if (mine(e.room) && (e.lastOffset > last.current || e.lastRev > revs.current.upTo)) void join();
       };
       const onConnect = () => void join();
       socket.on('chat:message', onMessage);
@@ -196,7 +223,7 @@ export function useChatRoom(getRoomToken: () => Promise<string>) {
       live = false;
       cleanup();
     };
-  }, [add, fillAfter, publish]);
+  }, [add, fillAfter, noteRev, publish]);
 
   const loadOlder = useCallback(async () => {
     const room = roomRef.current;

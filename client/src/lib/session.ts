@@ -27,6 +27,19 @@ export function getSession(): Session | null {
   return current;
 }
 
+/**
+ * The session as stored now, which another tab may have just replaced (its `storage` event
+ * reaches this tab a little later): adopted here when it differs.
+ */
+export function adoptStoredSession(): Session | null {
+  const stored = read();
+  if (stored?.accessToken !== current?.accessToken) {
+    current = stored;
+    for (const listener of listeners) listener();
+  }
+  return current;
+}
+
 export function setSession(session: Session | null): void {
   current = session;
   if (session) localStorage.setItem(KEY, JSON.stringify(session));

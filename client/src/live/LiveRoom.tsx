@@ -1,10 +1,12 @@
 import { useCallback, useEffect, useMemo, useRef, useState, useSyncExternalStore } from 'react';
 import { useParams, useSearchParams } from 'react-router-dom';
-import type { PeerInfo } from '@learnlive/contracts';
+import { LiveRecordingSchema, type PeerInfo, type RecordingStopReason } from '@learnlive/contracts';
+import { z } from 'zod';
 import { ChatPanel } from '../community/ChatPanel.js';
-import { clientConfig } from '../lib/api.js';
+import { apiFetch, clientConfig } from '../lib/api.js';
 import { useAsync } from '../lib/useAsync.js';
 import { MediaSession, type RemoteMedia, type SessionState } from './MediaSession.js';
+import { LiveStream } from './LiveStream.js';
 import { roomToken } from './roomToken.js';
 import './live.css';
 
@@ -22,6 +24,8 @@ export function LiveRoomPage({ kind }: { kind: 'live' | 'mentor' }) {
   const room = `${kind}:${id}`;
   // The chat (realtime layer) joins the same room with the same kind of token.
   const getToken = useCallback(() => roomToken(room, search), [room, search]);
+  // Passive viewing (HLS): no seat in the SFU, for large audiences or a full room.
+  const [asStream, setAsStream] = useState(false);
   const setup = useAsync(
     async () => ({ token: await roomToken(room, search), mediaUrl: (await clientConfig()).mediaUrl }),
     [room],
@@ -33,7 +37,31 @@ export function LiveRoomPage({ kind }: { kind: 'live' | 'mentor' }) {
         {setup.error.message}
       </p>
     );
-  return <Room kind={kind} mediaUrl={setup.value.mediaUrl} token={setup.value.token} getToken={getToken} />;
+  if (kind === 'live' && asStream)
+    return (
+      <section className="live-room" data-testid="live-stream-room">
+        <header className="live-header">
+          <h1>Live class</h1>
+          <button onClick={() => setAsStream(false)}>Join the class instead</button>
+        </header>
+        <div className="live-layout">
+          <LiveStream mediaUrl={setup.value.mediaUrl} getToken={getToken} />
+          <aside className="live-side">
+            <ChatPanel getRoomToken={getToken} title="Class chat" hidePresence />
+          </aside>
+        </div>
+      </section>
+    );
+  return (
+    <Room
+      kind={kind}
+      id={id}
+      mediaUrl={setup.value.mediaUrl}
+      token={setup.value.token}
+      getToken={getToken}
+      onWatchStream={kind === 'live' ? () => setAsStream(true) : undefined}
+    />
+  );
 }
 
 function useSession(mediaUrl: string, token: string): [MediaSession, SessionState] {
@@ -63,17 +91,28 @@ const STATUS_TEXT: Record<SessionState['status'], string> = {
 
 function Room({
   kind,
+  id,
   mediaUrl,
   token,
   getToken,
+  onWatchStream,
 }: {
   kind: 'live' | 'mentor';
+  id: string;
+  /** Live classes: switch to watching as a stream (leaves the SFU). */
+  onWatchStream?: () => void;
   mediaUrl: string;
   token: string;
   getToken: () => Promise<string>;
 }) {
   const [session, state] = useSession(mediaUrl, token);
   const me = state.me;
+  // A full class (MEDIA_ROOM_CAPACITY) has no seat left: watch it as a stream instead. The media
+  // server says so in its `unavailable` message, which the session shows while it retries.
+  const full = !me && /room is full/.test(state.error ?? '');
+  useEffect(() => {
+    if (full && onWatchStream) onWatchStream();
+  }, [full, onWatchStream]);
   const canModerate = me?.role === 'teacher' || me?.role === 'moderator';
   const names = new Map(state.peers.map((p) => [p.peerId, p]));
   return (
@@ -83,6 +122,16 @@ function Room({
         <span data-testid="status">{STATUS_TEXT[state.status]}</span>
         {me && <QualityBadge score={state.quality[me.peerId]} label="Your connection" />}
         {me && <span className="live-role">You are the {me.role}</span>}
+        {onWatchStream && (!me || me.role === 'learner') && (
+          <button onClick={onWatchStream} data-testid="watch-stream">
+            Watch as stream
+          </button>
+        )}
+        {state.recording.active && (
+          <span className="live-recording" role="status" data-testid="recording-indicator">
+            ● Recording
+          </span>
+        )}
       </header>
       {state.error && (
         <p role="alert" className="live-error" data-testid="error">
@@ -99,6 +148,9 @@ function Room({
           <div className="live-stage">
             <Stage session={session} state={state} kind={kind} names={names} />
             <Controls session={session} state={state} />
+            {kind === 'live' && canModerate && (
+              <RecordingControls session={session} state={state} liveClassId={id} />
+            )}
           </div>
           <aside className="live-side">
             {kind === 'live' && <Participants session={session} state={state} canModerate={canModerate} />}
@@ -378,5 +430,97 @@ function Participants({
         </ul>
       </section>
     </>
+  );
+}
+
+const STOP_TEXT: Record<RecordingStopReason, string> = {
+  requested: 'Recording stopped.',
+  teacher_left: 'Recording stopped because the teacher left.',
+  room_closed: 'Recording stopped because the room closed.',
+  max_duration: 'Recording stopped: it reached the longest allowed length.',
+  source_closed: 'Recording stopped because the camera and microphone stopped sending.',
+  failed: 'The recording stopped because of an error.',
+};
+
+/**
+ * Teacher/moderator: Record asks the API for a lesson and a recording token, then the media
+ * server records; after Stop the lesson is transcoded and appears in the course's Recordings.
+ */
+function RecordingControls({
+  session,
+  state,
+  liveClassId,
+}: {
+  session: MediaSession;
+  state: SessionState;
+  liveClassId: string;
+}) {
+  const [busy, setBusy] = useState(false);
+  const [message, setMessage] = useState<string>();
+  const { recording, local } = state;
+  const start = async () => {
+    setBusy(true);
+    setMessage(undefined);
+    let lessonId: string | undefined;
+    try {
+      if (!local.camera && !local.mic && !local.screen)
+        throw new Error('Start your camera or microphone before recording.');
+      const prepared = await apiFetch(
+        `/api/live-classes/${encodeURIComponent(liveClassId)}/recordings`,
+        LiveRecordingSchema,
+        { method: 'POST' },
+      );
+      lessonId = prepared.lessonId;
+      await session.startRecording(prepared.token);
+    } catch (err) {
+      // The lesson made for a recording that never started goes again.
+      if (lessonId)
+        await apiFetch(`/api/lessons/${lessonId}`, z.unknown(), { method: 'DELETE' }).catch(() => undefined);
+      setMessage(`Recording did not start: ${(err as Error).message}`);
+    } finally {
+      setBusy(false);
+    }
+  };
+  const stop = async () => {
+    setBusy(true);
+    try {
+      await session.stopRecording();
+    } catch (err) {
+      setMessage(`Recording did not stop: ${(err as Error).message}`);
+    } finally {
+      setBusy(false);
+    }
+  };
+  const ended =
+    !recording.active && recording.stopReason
+      ? `${STOP_TEXT[recording.stopReason]}${
+          recording.stopReason === 'failed'
+            ? ''
+            : ' It becomes a lesson in the course’s “Recordings” once processed.'
+        }`
+      : undefined;
+  return (
+    <div className="live-controls" data-testid="recording-controls">
+      {recording.active ? (
+        <button disabled={busy} onClick={() => void stop()}>
+          Stop recording
+        </button>
+      ) : (
+        <button disabled={busy} onClick={() => void start()}>
+          Record
+        </button>
+      )}
+      {recording.active && (
+        <small data-testid="recording-hint">
+          Recording what you share now. Turning the camera off and on keeps recording; a camera or microphone
+          started only after Record is not recorded.
+        </small>
+      )}
+      {(message ?? ended) && (
+        <span className="live-notice" data-testid="recording-message">
+          {message ?? ended}
+        </span>
+      )}
+    </div>
   );
 }

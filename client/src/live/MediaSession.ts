@@ -3,6 +3,7 @@ import { io, type Socket } from 'socket.io-client';
 import type {
   Ack,
   ConnectionQuality,
+  ErrorBody,
   MediaClientToServerEvents,
   MediaReplies,
   MediaRequest,
@@ -11,6 +12,7 @@ import type {
   MediaSource,
   PeerInfo,
   ProducerInfo,
+  RecordingState,
   RoomRole,
 } from '@learnlive/contracts';
 
@@ -53,6 +55,8 @@ export interface SessionState {
   quality: ConnectionQuality;
   /** ICE/DTLS state of the receive and send transports. */
   transportState: { send?: string; recv?: string };
+  /** The room's recording (the indicator everyone sees). */
+  recording: RecordingState;
 }
 
 export class RequestError extends Error {
@@ -99,6 +103,7 @@ export class MediaSession {
   private device: Device | undefined;
   private sendTransport: types.Transport | undefined;
   private recvTransport: types.Transport | undefined;
+  private creatingSendTransport: Promise<types.Transport> | undefined;
   private readonly producers = new Map<string, types.Producer>();
   private readonly consumers = new Map<string, types.Consumer>();
   private readonly listeners = new Set<() => void>();
@@ -115,10 +120,14 @@ export class MediaSession {
     activeSpeakerPeerId: null,
     quality: {},
     transportState: {},
+    recording: { active: false, startedAt: null, byPeerId: null, lessonId: null, stopReason: null },
   };
 
+  /** Redirects followed to the media node that hosts the room. */
+  private moves = 0;
+
   constructor(
-    private readonly mediaUrl: string,
+    private mediaUrl: string,
     private readonly token: string,
   ) {}
 
@@ -161,8 +170,13 @@ export class MediaSession {
     });
     this.socket = socket;
     socket.on('connect_error', (err) => {
-      const data = (err as Error & { data?: { code?: string; message?: string } }).data;
-      if (data?.code) {
+      const data = (err as Error & { data?: Partial<ErrorBody> }).data;
+      // Another media node hosts this room: connect there instead (a few hops at most).
+      if (data?.code === 'moved' && data.location && this.moves++ < 3) {
+        socket.close();
+        this.mediaUrl = data.location;
+        void this.start();
+      } else if (data?.code) {
         socket.close();
         this.set({ status: 'failed', error: `You cannot join: ${data.message ?? data.code}.` });
       } else if (this.state.status !== 'failed') {
@@ -221,6 +235,7 @@ export class MediaSession {
       consumerLayersChanged: () => {},
       activeSpeaker: ({ peerId }) => this.set({ activeSpeakerPeerId: peerId }),
       connectionQuality: (quality) => this.set({ quality }),
+      recording: (recording) => this.set({ recording }),
       kicked: () => {
         this.teardownMedia();
         this.socket?.close();
@@ -245,10 +260,17 @@ export class MediaSession {
           routerRtpCapabilities: joined.routerRtpCapabilities as types.RtpCapabilities,
         });
       }
-      await this.request('setRtpCapabilities', {
-        rtpCapabilities: this.device
-          .recvRtpCapabilities as MediaRequest<'setRtpCapabilities'>['rtpCapabilities'],
-      });
+      // The receive transport does not need the capabilities: both requests in one round trip.
+      const recv = this.createTransport('recv', joined.iceServers);
+      try {
+        await this.request('setRtpCapabilities', {
+          rtpCapabilities: this.device
+            .recvRtpCapabilities as MediaRequest<'setRtpCapabilities'>['rtpCapabilities'],
+        });
+      } catch (err) {
+        void recv.then((transport) => transport.close()).catch(() => undefined);
+        throw err;
+      }
       const me = {
         peerId: joined.peerId,
         userId: '',
@@ -267,9 +289,11 @@ export class MediaSession {
         peers: joined.peers,
         remote: [],
         activeSpeakerPeerId: joined.activeSpeakerPeerId,
+        recording: joined.recording,
       });
-      this.recvTransport = await this.createTransport('recv', joined.iceServers);
-      for (const producer of joined.producers) await this.consume(producer);
+      this.recvTransport = await recv;
+      // Every producer at once (mediasoup-client queues the SDP work): no round trip per producer.
+      await Promise.all(joined.producers.map((producer) => this.consume(producer)));
       const republish = this.republish;
       this.republish = [];
       for (const source of republish) {
@@ -408,10 +432,13 @@ export class MediaSession {
     this.set({ local });
   }
 
-  private async ensureSendTransport(): Promise<types.Transport> {
-    if (this.sendTransport && !this.sendTransport.closed) return this.sendTransport;
-    this.sendTransport = await this.createTransport('send', []);
-    return this.sendTransport;
+  /** The send transport; concurrent publishes (camera and microphone at once) share one. */
+  private ensureSendTransport(): Promise<types.Transport> {
+    if (this.sendTransport && !this.sendTransport.closed) return Promise.resolve(this.sendTransport);
+    this.creatingSendTransport ??= this.createTransport('send', [])
+      .then((transport) => (this.sendTransport = transport))
+      .finally(() => (this.creatingSendTransport = undefined));
+    return this.creatingSendTransport;
   }
 
   /** Publishes a camera (simulcast), microphone or screen. Errors end up in `notice`. */
@@ -497,6 +524,18 @@ export class MediaSession {
   }
   kick(peerId: string): Promise<unknown> {
     return this.act(() => this.request('kick', { peerId }));
+  }
+
+  /** Teacher/moderator: record with a token from the API; rejects with the server's error. */
+  async startRecording(token: string): Promise<RecordingState> {
+    const recording = await this.request('startRecording', { token });
+    this.set({ recording });
+    return recording;
+  }
+  async stopRecording(): Promise<RecordingState> {
+    const recording = await this.request('stopRecording', {});
+    this.set({ recording });
+    return recording;
   }
 
   private async act(run: () => Promise<unknown>): Promise<unknown> {
