@@ -27,6 +27,8 @@ export default async function setup(project: TestProject) {
       MEDIA_RTC_PORT: '0',
       MEDIA_LISTEN_IP: '127.0.0.1',
       PUBLIC_HOST: '127.0.0.1',
+      // signs up as an admin (the moderation console's audit log)
+      ADMIN_EMAILS: 'e2e-admin@example.org',
     }),
     testLogger('e2e'),
   );

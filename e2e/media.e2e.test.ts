@@ -185,6 +185,48 @@ describe('live class and mentor session in the browser', () => {
     await teacher.getByText('Class chat').first().waitFor();
   });
 
+  it('shares a screen: learners see it first, sharp, and it goes away when sharing stops', async () => {
+    const id = randomUUID();
+    const path = `/live/${id}`;
+    const room = `live:${id}`;
+    const teacher = await open(path, room, 'teacher', 'Sam');
+    await teacher.getByRole('button', { name: 'Start camera' }).click();
+    await teacher.getByTestId('local-video').waitFor();
+    // Headless Chromium with the fake-UI flags grants getDisplayMedia a fake 1280x720 screen.
+    await teacher.getByRole('button', { name: 'Share screen' }).click();
+    await teacher.getByText('Your screen').waitFor();
+    const learner = await open(path, room, 'learner', 'Lou');
+    const screenTile = learner.locator('[data-testid="remote-video"][data-source="screen"]');
+    await screenTile.waitFor({ timeout: 20_000 });
+    // The screen is the large tile, ahead of the teacher's camera.
+    await expect
+      .poll(() => learner.getByTestId('remote-video').first().getAttribute('data-source'))
+      .toBe('screen');
+    expect(await screenTile.getAttribute('class')).toContain('live-tile-large');
+    // Frames decode at full resolution: one layer, not simulcast (text stays readable).
+    const decoded = () =>
+      screenTile.locator('video').evaluate((element) => {
+        const video = element as unknown as {
+          videoWidth: number;
+          getVideoPlaybackQuality(): { totalVideoFrames: number };
+        };
+        return { frames: video.getVideoPlaybackQuality().totalVideoFrames, width: video.videoWidth };
+      });
+    await expect.poll(async () => (await decoded()).frames, { timeout: 20_000 }).toBeGreaterThan(5);
+    await expect.poll(async () => (await decoded()).width, { timeout: 20_000 }).toBe(1280);
+    const producerRids = await teacher.evaluate(async () => {
+      const media = (globalThis as unknown as PageGlobals).__media;
+      const local = media.state.local as { screen?: { producerId: string } };
+      const stats = await media.serverStats('producer', local.screen!.producerId);
+      return stats.map((s) => s.rid ?? null);
+    });
+    expect(producerRids).toEqual([null]);
+    // Stop sharing: the tile leaves the learner's page; the camera stays.
+    await teacher.getByRole('button', { name: 'Stop sharing' }).click();
+    await screenTile.waitFor({ state: 'detached', timeout: 15_000 });
+    await learner.locator('[data-testid="remote-video"][data-source="camera"]').waitFor();
+  });
+
   it('uses the real flow: a signed-in instructor gets a room token from the API and teaches', async () => {
     const api = async (path: string, body: unknown, accessToken?: string) => {
       const res = await fetch(new URL(path, system.url), {

@@ -16,10 +16,10 @@ const api = <T>(path: string, parse: (body: unknown) => T, init?: { token?: stri
 
 const word = uniqueWord;
 
-const register = (name: string, role: 'instructor' | 'learner') =>
+const register = (name: string, role: 'instructor' | 'learner', email = `${role}-${word()}@example.org`) =>
   api('/api/auth/register', (b) => SessionResponseSchema.parse(b), {
     body: {
-      email: `${role}-${word()}@example.org`,
+      email,
       password: 'correct horse battery',
       displayName: name,
       role,
@@ -37,6 +37,8 @@ describe('community chat in the browser', () => {
   let room: string;
   let teacher: SessionResponse;
   let learner: SessionResponse;
+  let spammer: SessionResponse;
+  let admin: SessionResponse;
 
   beforeAll(async () => {
     teacher = await register('Grace Teacher', 'instructor');
@@ -55,6 +57,11 @@ describe('community chat in the browser', () => {
     await api(`/api/courses/${course.id}/publish`, (b) => b, { token: teacher.accessToken });
     learner = await register('Lin Learner', 'learner');
     await api(`/api/courses/${course.id}/enrollment`, (b) => b, { token: learner.accessToken });
+    spammer = await register('Sam Spammer', 'learner');
+    await api(`/api/courses/${course.id}/enrollment`, (b) => b, { token: spammer.accessToken });
+    // ADMIN_EMAILS (e2e/globalSetup.ts) makes this sign-up an admin
+    admin = await register('Ada Admin', 'learner', 'e2e-admin@example.org');
+    expect(admin.user.role).toBe('admin');
     room = `course:${course.id}`;
     browser = await launchChromium();
   });
@@ -63,7 +70,7 @@ describe('community chat in the browser', () => {
     await browser?.close();
   });
 
-  async function open(session: SessionResponse): Promise<Page> {
+  async function open(session: SessionResponse, path = `/community/chat?room=${room}`): Promise<Page> {
     const context = await browser.newContext();
     await context.addInitScript(
       (value) =>
@@ -76,8 +83,29 @@ describe('community chat in the browser', () => {
       }),
     );
     const page = await context.newPage();
-    await page.goto(new URL(`/community/chat?room=${room}`, baseUrl).toString());
+    await page.goto(new URL(path, baseUrl).toString());
     return page;
+  }
+
+  const joined = (page: Page) =>
+    expect
+      .poll(() => page.getByLabel('Message', { exact: true }).isEnabled(), { timeout: 15_000 })
+      .toBe(true);
+
+  const say = async (page: Page, text: string) => {
+    await page.getByLabel('Message', { exact: true }).fill(text);
+    await page.getByRole('button', { name: 'Send' }).click();
+  };
+
+  /** Both people in the room, the first says `text`; returns the pages and it on the second. */
+  async function saidTo(speaker: SessionResponse, listener: SessionResponse, text: string) {
+    const speakerPage = await open(speaker);
+    const listenerPage = await open(listener);
+    await Promise.all([joined(speakerPage), joined(listenerPage)]);
+    await say(speakerPage, text);
+    const heard = listenerPage.locator('.chat-message', { hasText: text });
+    await expect.poll(() => heard.count(), { timeout: 10_000 }).toBe(1);
+    return { speakerPage, listenerPage, heard };
   }
 
   const messages = (page: Page) => page.getByRole('list', { name: 'Messages' }).locator('.chat-text');
@@ -124,5 +152,80 @@ describe('community chat in the browser', () => {
     await expect
       .poll(() => messages(learnerPage).allTextContents(), { timeout: 15_000 })
       .toEqual(['Hello from the learner', 'Welcome to the course']);
+  });
+
+  it('reactions: one page reacts, the other sees the count change', async () => {
+    const { speakerPage: teacherPage, heard: onLearner } = await saidTo(
+      teacher,
+      learner,
+      'React to this one',
+    );
+    const onTeacher = teacherPage.locator('.chat-message', { hasText: 'React to this one' });
+    const thumbs = (m: typeof onLearner) => m.getByRole('button', { name: 'React 👍' });
+
+    await thumbs(onLearner).click();
+    await expect.poll(() => thumbs(onTeacher).textContent()).toBe('👍 1');
+    expect(await thumbs(onLearner).getAttribute('aria-pressed')).toBe('true');
+    expect(await thumbs(onTeacher).getAttribute('aria-pressed')).toBe('false');
+
+    await thumbs(onTeacher).click();
+    await expect.poll(() => thumbs(onLearner).textContent()).toBe('👍 2');
+    await thumbs(onLearner).click(); // take it back
+    await expect.poll(() => thumbs(onTeacher).textContent()).toBe('👍 1');
+    await expect.poll(() => thumbs(onLearner).getAttribute('aria-pressed')).toBe('false');
+  });
+
+  it('moderation console: an admin sees a report, mutes and bans, and the audit log shows it', async () => {
+    const {
+      speakerPage: spammerPage,
+      listenerPage: learnerPage,
+      heard: spam,
+    } = await saidTo(spammer, learner, 'Buy cheap watches');
+    learnerPage.once('dialog', (dialog) => void dialog.accept('advertising'));
+    await spam.getByRole('button', { name: 'Report' }).click();
+
+    const console_ = await open(admin, `/community/moderation?room=${encodeURIComponent(room)}`);
+    const reports = console_.getByRole('list', { name: 'Reports' });
+    await expect
+      .poll(() => reports.textContent(), { timeout: 15_000 })
+      .toMatch(/Buy cheap watches.*by Sam Spammer.*advertising/);
+
+    await console_.getByLabel('User id').fill(spammer.user.id);
+    await console_.getByLabel('Duration (seconds)').fill('600');
+    await console_.getByLabel('Reason').fill('spamming');
+    await console_.getByRole('button', { name: 'Mute', exact: true }).click();
+    await expect
+      .poll(() => console_.getByRole('list', { name: 'Muted' }).textContent())
+      .toContain(spammer.user.id);
+    // enforced: the muted learner's next message is refused
+    await say(spammerPage, 'Still selling');
+    await expect
+      .poll(() => spammerPage.getByRole('alert').allTextContents())
+      .toEqual(expect.arrayContaining([expect.stringMatching(/muted until/)]));
+
+    await console_.getByRole('button', { name: 'Ban permanently' }).click();
+    await expect
+      .poll(() => console_.getByRole('list', { name: 'Banned' }).textContent())
+      .toContain(spammer.user.id);
+    await expect
+      .poll(() => spammerPage.getByRole('alert').allTextContents())
+      .toEqual(expect.arrayContaining(['You were banned from this room.']));
+
+    // the report's message goes, for everyone, and the report is resolved
+    await reports.getByRole('button', { name: 'Delete message' }).click();
+    await expect.poll(() => spam.count()).toBe(0);
+    await expect.poll(() => reports.textContent()).not.toContain('Buy cheap watches');
+
+    const audit = console_.getByTestId('audit').locator('tbody tr');
+    await expect
+      .poll(async () => (await audit.allInnerTexts()).map((row) => row.split('\t').slice(1).join(' | ')))
+      .toEqual(
+        expect.arrayContaining([
+          `${admin.user.id} | mute | ${spammer.user.id} | spamming`,
+          `${admin.user.id} | ban | ${spammer.user.id} | spamming`,
+          `${admin.user.id} | delete | ${spammer.user.id} | advertising`,
+          `${admin.user.id} | resolve_report | — | `,
+        ]),
+      );
   });
 });
