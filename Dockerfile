@@ -3,8 +3,8 @@
 # One image build for the four services. Each service is a target that shares every stage
 # up to `runtime`, so `docker compose build` compiles the workspace once:
 #   docker build --target api .         (also: realtime, media, transcoder)
-# The transcoder target is the only one that carries ffmpeg (about 400 MB of libraries the
-# others do not need).
+# The transcoder and media targets carry ffmpeg (about 400 MB of libraries the others do not
+# need): media records classes and encodes their live HLS with it.
 
 ARG NODE_IMAGE=node:20-bookworm-slim
 
@@ -89,8 +89,14 @@ HEALTHCHECK --interval=10s --timeout=3s --start-period=20s --retries=3 \
 CMD ["node", "--enable-source-maps", "realtime/dist/main.js"]
 
 FROM runtime AS media
+USER root
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends ffmpeg \
+ && rm -rf /var/lib/apt/lists/*
+USER node
 # Signalling over HTTP/WebSocket; WebRTC media on UDP and TCP 40000+i, one port pair per
-# mediasoup worker (MEDIA_RTC_PORT + i, i < MEDIA_WORKERS).
+# mediasoup worker (MEDIA_RTC_PORT + i, i < MEDIA_WORKERS). ffmpeg (recordings, live HLS)
+# listens on loopback UDP only: nothing more to publish.
 EXPOSE 3002 40000-40063/udp 40000-40063/tcp
 HEALTHCHECK --interval=10s --timeout=3s --start-period=20s --retries=3 \
   CMD ["node", "-e", "fetch('http://127.0.0.1:'+(process.env.MEDIA_PORT||3002)+'/healthz').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"]

@@ -201,7 +201,7 @@ describe('docker-compose.yml', () => {
   it('gives the services the MinIO credentials and the bucket the one-shot service creates', () => {
     const minio = environmentOf(compose.services.minio!);
     const buckets = environmentOf(compose.services['minio-buckets']!);
-    for (const name of ['api', 'transcoder'] as const) {
+    for (const name of ['api', 'media', 'transcoder'] as const) {
       const storage = SERVICES[name].load(environmentOf(compose.services[name]!)).storage;
       expect(storage.accessKeyId).toBe(minio.MINIO_ROOT_USER);
       expect(storage.secretAccessKey).toBe(minio.MINIO_ROOT_PASSWORD);
@@ -276,7 +276,7 @@ describe('Dockerfile', () => {
     expect(stage).toContain('HEALTHCHECK');
   });
 
-  it('builds on node:20-bookworm-slim, runs as non-root, and adds ffmpeg to the transcoder only', () => {
+  it('builds on node:20-bookworm-slim, runs as non-root, and adds ffmpeg to media and the transcoder only', () => {
     expect(dockerfile).toMatch(/^ARG NODE_IMAGE=node:20-bookworm-slim$/m);
     const runtime = dockerfile.split(/^FROM /m).find((s) => s.startsWith('${NODE_IMAGE} AS runtime'));
     expect(runtime).toMatch(/^USER node$/m);
@@ -284,15 +284,18 @@ describe('Dockerfile', () => {
     const withFfmpeg = stages
       .filter((s) => /apt-get install[^\n]*ffmpeg/.test(s))
       .map((s) => s.split('\n')[0]);
-    expect(withFfmpeg).toEqual(['runtime AS transcoder']);
-    const transcoder = stages.find((s) => s.startsWith('runtime AS transcoder'))!;
-    expect(
-      transcoder
-        .trimEnd()
-        .split('\n')
-        .filter((l) => l.startsWith('USER '))
-        .at(-1),
-    ).toBe('USER node');
+    // media records classes and encodes live HLS with ffmpeg; the transcoder makes the ladders.
+    expect(withFfmpeg).toEqual(['runtime AS media', 'runtime AS transcoder']);
+    for (const target of ['media', 'transcoder']) {
+      const stage = stages.find((s) => s.startsWith(`runtime AS ${target}`))!;
+      expect(
+        stage
+          .trimEnd()
+          .split('\n')
+          .filter((l) => l.startsWith('USER '))
+          .at(-1),
+      ).toBe('USER node');
+    }
   });
 
   it('keeps secrets and local state out of the build context', () => {

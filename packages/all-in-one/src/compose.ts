@@ -65,8 +65,14 @@ export async function startSystem(config: AllInOneConfig, logger: Logger): Promi
     );
     closers.push(['realtime', realtime.close]);
     const media = await startMedia(
-      loadMediaConfig({ ...base, MEDIA_PORT: String(config.ports.media) }),
+      loadMediaConfig({
+        ...base,
+        MEDIA_PORT: String(config.ports.media),
+        MEDIA_RECORDING_DIR: join(config.dataDir, 'recordings'),
+      }),
       logger,
+      // Recordings' transcode jobs go to the queue the transcoder consumes.
+      { queue },
     );
     closers.push(['media', media.close]);
     const transcoder = await startTranscoder(
