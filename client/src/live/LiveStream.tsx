@@ -4,12 +4,12 @@ import { io, type Socket } from 'socket.io-client';
 import {
   LiveStreamTicketSchema,
   type Ack,
-  type ErrorBody,
   type MediaClientToServerEvents,
   type MediaReplies,
   type MediaServerToClientEvents,
 } from '@learnlive/contracts';
 import { apiFetch } from '../lib/api.js';
+import { handshakeRefusal } from './MediaSession.js';
 
 /** How often a watching viewer tells the media server it still watches (its idle limit is longer). */
 const KEEP_ALIVE_MS = 10_000;
@@ -101,8 +101,8 @@ export function LiveStream({ mediaUrl, getToken }: { mediaUrl: string; getToken:
       const s: StreamSocket = io(url, { transports: ['websocket'], auth: { token: await getToken() } });
       socket = s;
       s.on('connect_error', (err) => {
-        const data = (err as Error & { data?: Partial<ErrorBody> }).data;
-        if (data?.code === 'moved' && data.location && hops < 3) {
+        const data = handshakeRefusal(err);
+        if (data.code === 'moved' && data.location && hops < 3) {
           s.close();
           if (!disposed) void open(data.location, hops + 1);
           return;

@@ -98,6 +98,14 @@ const SCREEN_ENCODINGS: types.RtpEncodingParameters[] = [{ maxBitrate: 2_500_000
  * mediasoup-client device, a send and a receive transport, and what flows through them.
  * React reads `state` through `subscribe`.
  */
+/**
+ * The handshake's refusal as the server sent it (socket.io puts it on `connect_error`'s `data`).
+ * `moved` names, in `location`, the media node that hosts the room: connect there instead.
+ */
+export function handshakeRefusal(err: Error): Partial<ErrorBody> {
+  return (err as Error & { data?: Partial<ErrorBody> }).data ?? {};
+}
+
 export class MediaSession {
   private socket: MediaSocket | undefined;
   private device: Device | undefined;
@@ -170,13 +178,13 @@ export class MediaSession {
     });
     this.socket = socket;
     socket.on('connect_error', (err) => {
-      const data = (err as Error & { data?: Partial<ErrorBody> }).data;
+      const data = handshakeRefusal(err);
       // Another media node hosts this room: connect there instead (a few hops at most).
-      if (data?.code === 'moved' && data.location && this.moves++ < 3) {
+      if (data.code === 'moved' && data.location && this.moves++ < 3) {
         socket.close();
         this.mediaUrl = data.location;
         void this.start();
-      } else if (data?.code) {
+      } else if (data.code) {
         socket.close();
         this.set({ status: 'failed', error: `You cannot join: ${data.message ?? data.code}.` });
       } else if (this.state.status !== 'failed') {
