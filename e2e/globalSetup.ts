@@ -1,9 +1,6 @@
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import type { TestProject } from 'vitest/node';
-import { loadAllInOneConfig, startSystem, type System } from '@learnlive/all-in-one';
-import { testLogger } from '@learnlive/testing';
+import type { System } from '@learnlive/all-in-one';
+import { startTestSystem } from './support.js';
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -15,27 +12,11 @@ declare module 'vitest' {
 
 /** Starts the whole system once (embedded defaults, ports 0) for every browser test. */
 export default async function setup(project: TestProject) {
-  const dataDir = await mkdtemp(join(tmpdir(), 'learnlive-e2e-'));
-  const system = await startSystem(
-    loadAllInOneConfig({
-      DATA_DIR: dataDir,
-      API_PORT: '0',
-      REALTIME_PORT: '0',
-      MEDIA_PORT: '0',
-      TRANSCODER_PORT: '0',
-      S3_PORT: '0',
-      MEDIA_RTC_PORT: '0',
-      MEDIA_LISTEN_IP: '127.0.0.1',
-      PUBLIC_HOST: '127.0.0.1',
-      // signs up as an admin (the moderation console's audit log)
-      ADMIN_EMAILS: 'e2e-admin@example.org',
-    }),
-    testLogger('e2e'),
-  );
+  const system = await startTestSystem('e2e', {
+    // signs up as an admin (the moderation console's audit log)
+    ADMIN_EMAILS: 'e2e-admin@example.org',
+  });
   project.provide('baseUrl', system.url);
   project.provide('ports', system.ports);
-  return async () => {
-    await system.close();
-    await rm(dataDir, { recursive: true, force: true });
-  };
+  return () => system.close();
 }

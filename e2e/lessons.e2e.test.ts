@@ -1,11 +1,12 @@
 import { mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Browser, Page } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { CourseProgressSchema, SessionResponseSchema, type SessionResponse } from '@learnlive/contracts';
+import { CourseProgressSchema, type SessionResponse } from '@learnlive/contracts';
 import { launchChromium, waitFor } from '@learnlive/testing';
 import { generateSource } from '@learnlive/transcoder';
+import { register as registerAccount, request, signedInPage } from './support.js';
 
 /*
  * Recorded lessons in Chromium against the whole system (globalSetup: embedded defaults): the
@@ -24,45 +25,11 @@ describe('recorded lessons in the browser', () => {
   let courseId: string;
   let lessonId: string;
 
-  async function api(method: string, path: string, token: string | undefined, body?: unknown) {
-    const res = await fetch(`${baseUrl}${path}`, {
-      method,
-      headers: {
-        ...(token ? { authorization: `Bearer ${token}` } : {}),
-        ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
-      },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-    const text = await res.text();
-    return { status: res.status, body: text ? (JSON.parse(text) as unknown) : undefined };
-  }
-
-  async function register(name: string, role: 'learner' | 'instructor') {
-    const res = await api('POST', '/api/auth/register', undefined, {
-      email: `${name}.${Date.now()}@example.org`,
-      password: 'correct horse battery',
-      displayName: name,
-      role,
-    });
-    expect(res.status).toBe(201);
-    return SessionResponseSchema.parse(res.body);
-  }
-
-  async function pageAs(session: SessionResponse): Promise<Page> {
-    const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
-    await page.goto(`${baseUrl}/status`);
-    await page.evaluate(
-      (value) =>
-        (
-          globalThis as unknown as { localStorage: { setItem(k: string, v: string): void } }
-        ).localStorage.setItem('learnlive.session', value),
-      JSON.stringify({
-        accessToken: session.accessToken,
-        user: { id: session.user.id, role: session.user.role, name: session.user.displayName },
-      }),
-    );
-    return page;
-  }
+  const api = (method: string, path: string, token: string | undefined, body?: unknown) =>
+    request(baseUrl, method, path, token, body);
+  const register = (name: string, role: 'learner' | 'instructor') => registerAccount(baseUrl, name, role);
+  const pageAs = (session: SessionResponse) =>
+    signedInPage(browser, baseUrl, session, { viewport: { width: 1280, height: 900 } });
 
   beforeAll(async () => {
     dir = await mkdtemp(join(tmpdir(), 'lessons-e2e-'));

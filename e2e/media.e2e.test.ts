@@ -1,14 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { mkdtemp, readdir, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { readdir } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
-import { loadAllInOneConfig, startSystem, type System } from '@learnlive/all-in-one';
+import type { System } from '@learnlive/all-in-one';
 import { signToken } from '@learnlive/common';
-import type { RoomRole } from '@learnlive/contracts';
-import { TEST_JWT_SECRET, launchChromium, testLogger, waitFor } from '@learnlive/testing';
+import type { RoomRole, SessionResponse } from '@learnlive/contracts';
+import { launchChromium, waitFor } from '@learnlive/testing';
+import { postJson, register, roomToken, signedInPage, startTestSystemWithKnownSecret } from './support.js';
 
 /*
  * Live classes and mentor sessions in Chromium with the fake camera. The pages receive room
@@ -17,11 +16,6 @@ import { TEST_JWT_SECRET, launchChromium, testLogger, waitFor } from '@learnlive
  * instead of the shared one from globalSetup (whose secret is generated at start).
  */
 /** What the live page exposes for tests (client/src/live/MediaSession.ts); evaluated in the page. */
-/** The page's storage, as the client's session store uses it. */
-interface Storage {
-  setItem(key: string, value: string): void;
-}
-
 interface PageGlobals {
   __media: {
     state: {
@@ -42,42 +36,19 @@ interface PageGlobals {
 
 describe('live class and mentor session in the browser', () => {
   let system: System;
-  let dataDir: string;
   let browser: Browser;
 
   beforeAll(async () => {
-    dataDir = await mkdtemp(join(tmpdir(), 'learnlive-media-e2e-'));
-    system = await startSystem(
-      loadAllInOneConfig({
-        DATA_DIR: dataDir,
-        JWT_SECRET: TEST_JWT_SECRET,
-        API_PORT: '0',
-        REALTIME_PORT: '0',
-        MEDIA_PORT: '0',
-        TRANSCODER_PORT: '0',
-        S3_PORT: '0',
-        MEDIA_RTC_PORT: '0',
-        MEDIA_WORKERS: '1',
-        MEDIA_LISTEN_IP: '127.0.0.1',
-        PUBLIC_HOST: '127.0.0.1',
-      }),
-      testLogger('media-e2e'),
-    );
+    system = await startTestSystemWithKnownSecret('media-e2e');
     browser = await launchChromium();
   });
   afterAll(async () => {
     await browser?.close();
     await system?.close();
-    if (dataDir) await rm(dataDir, { recursive: true, force: true });
   });
 
   async function open(path: string, room: string, role: RoomRole, name: string): Promise<Page> {
-    const kind = room.split(':')[0] as 'live' | 'mentor';
-    const token = signToken(
-      { typ: 'room', sub: `user-${name}`, name, room, kind, role },
-      TEST_JWT_SECRET,
-      600,
-    );
+    const token = roomToken(room, role, name);
     const context = await browser.newContext();
     const page = await context.newPage();
     await page.goto(new URL(`${path}?token=${token}`, system.url).href);
@@ -228,30 +199,9 @@ describe('live class and mentor session in the browser', () => {
   });
 
   it('uses the real flow: a signed-in instructor gets a room token from the API and teaches', async () => {
-    const api = async (path: string, body: unknown, accessToken?: string) => {
-      const res = await fetch(new URL(path, system.url), {
-        method: 'POST',
-        headers: {
-          'content-type': 'application/json',
-          ...(accessToken ? { authorization: `Bearer ${accessToken}` } : {}),
-        },
-        body: JSON.stringify(body),
-      });
-      expect(res.status, `${path}: ${res.status}`).toBeLessThan(300);
-      return (await res.json()) as Record<string, unknown> & { id: string };
-    };
-    const signUp = async (role: 'instructor' | 'learner', name: string) => {
-      const session = (await api('/api/auth/register', {
-        email: `${randomUUID()}@example.test`,
-        password: 'correct horse battery staple',
-        displayName: name,
-        role,
-      })) as unknown as { accessToken: string; user: { id: string; role: string; displayName: string } };
-      return {
-        accessToken: session.accessToken,
-        user: { id: session.user.id, role: session.user.role, name: session.user.displayName },
-      };
-    };
+    const api = (path: string, body: unknown, token?: string) =>
+      postJson(system.url, path, (b) => b as Record<string, unknown> & { id: string }, { token, body });
+    const signUp = (role: 'instructor' | 'learner', name: string) => register(system.url, name, role);
     const instructor = await signUp('instructor', 'Ines');
     const course = await api('/api/courses', { title: 'Live physics' }, instructor.accessToken);
     const liveClass = await api(
@@ -259,18 +209,7 @@ describe('live class and mentor session in the browser', () => {
       { title: 'Waves', startsAt: new Date(Date.now() + 3600_000).toISOString(), durationMinutes: 60 },
       instructor.accessToken,
     );
-    const signedIn = async (session: unknown) => {
-      const context = await browser.newContext();
-      await context.addInitScript(
-        (value) =>
-          (globalThis as unknown as { localStorage: Storage }).localStorage.setItem(
-            'learnlive.session',
-            value,
-          ),
-        JSON.stringify(session),
-      );
-      return context.newPage();
-    };
+    const signedIn = (session: SessionResponse) => signedInPage(browser, system.url, session);
     const teacher = await signedIn(instructor);
     await teacher.goto(new URL(`/live/${liveClass.id}`, system.url).href);
     await teacher.getByTestId('status').filter({ hasText: 'Connected' }).waitFor({ timeout: 30_000 });
@@ -340,11 +279,7 @@ describe('live class and mentor session in the browser', () => {
 
   it('says clearly when the camera is denied or the token is refused', async () => {
     const id = randomUUID();
-    const token = signToken(
-      { typ: 'room', sub: 'denied', name: 'Dee', room: `mentor:${id}`, kind: 'mentor', role: 'mentee' },
-      TEST_JWT_SECRET,
-      600,
-    );
+    const token = roomToken(`mentor:${id}`, 'mentee', 'Dee');
     const context = await browser.newContext();
     // What the browser does when the person blocks the camera.
     await context.addInitScript(() => {
@@ -382,11 +317,7 @@ describe('live class and mentor session in the browser', () => {
     await receivesVideo(mentor, await peerId(mentee), 'mentor decodes the mentee');
     // A third person with a learner token is refused, with a message.
     const third = await browser.newPage();
-    const token = signToken(
-      { typ: 'room', sub: 'intruder', name: 'X', room, kind: 'mentor', role: 'learner' },
-      TEST_JWT_SECRET,
-      600,
-    );
+    const token = roomToken(room, 'learner', 'Intruder');
     await third.goto(new URL(`${path}?token=${token}`, system.url).href);
     await third.getByTestId('error').filter({ hasText: 'cannot join' }).waitFor();
   });

@@ -15,6 +15,7 @@ import {
   type StripeFake,
   type TestDatabase,
 } from '@learnlive/testing';
+import { signedInPage } from './support.js';
 
 /*
  * Buying a course in Chromium: the course's checkout page, the Stripe fake's hosted page, back
@@ -77,20 +78,10 @@ describe('payments and scheduling in the browser', () => {
 
   /** A page signed in as `who` (the session the account pages would store after sign-in). */
   async function pageAs(who: Awaited<ReturnType<typeof user>>): Promise<Page> {
-    const page = await browser.newPage();
-    await page.goto(`${baseUrl}/status`);
-    await page.evaluate(
-      (session) =>
-        // runs in the page; the typecheck of this file has no DOM library
-        (
-          globalThis as unknown as { localStorage: { setItem(k: string, v: string): void } }
-        ).localStorage.setItem('learnlive.session', JSON.stringify(session)),
-      {
-        accessToken: who.token,
-        user: { id: who.id, role: who.role, name: who.name },
-      },
-    );
-    return page;
+    return signedInPage(browser, baseUrl, {
+      accessToken: who.token,
+      user: { id: who.id, role: who.role, name: who.name },
+    });
   }
 
   it('buys a course from its page through Checkout and lands on a confirmed success page', async () => {

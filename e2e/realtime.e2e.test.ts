@@ -1,13 +1,8 @@
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
-import {
-  CourseDetailSchema,
-  ModuleSchema,
-  SessionResponseSchema,
-  type SessionResponse,
-} from '@learnlive/contracts';
+import { CourseDetailSchema, ModuleSchema, type SessionResponse } from '@learnlive/contracts';
 import { launchChromium } from '@learnlive/testing';
-import { postJson, uniqueWord } from './support.js';
+import { postJson, register as registerAccount, signedInPage, uniqueWord } from './support.js';
 
 const baseUrl = inject('baseUrl');
 
@@ -16,15 +11,8 @@ const api = <T>(path: string, parse: (body: unknown) => T, init?: { token?: stri
 
 const word = uniqueWord;
 
-const register = (name: string, role: 'instructor' | 'learner', email = `${role}-${word()}@example.org`) =>
-  api('/api/auth/register', (b) => SessionResponseSchema.parse(b), {
-    body: {
-      email,
-      password: 'correct horse battery',
-      displayName: name,
-      role,
-    },
-  });
+const register = (name: string, role: 'instructor' | 'learner', email?: string) =>
+  registerAccount(baseUrl, name, role, email);
 
 /**
  * Community chat in two Chromium pages against the whole system: room tokens come from the
@@ -71,18 +59,7 @@ describe('community chat in the browser', () => {
   });
 
   async function open(session: SessionResponse, path = `/community/chat?room=${room}`): Promise<Page> {
-    const context = await browser.newContext();
-    await context.addInitScript(
-      (value) =>
-        (
-          globalThis as unknown as { localStorage: { setItem(k: string, v: string): void } }
-        ).localStorage.setItem('learnlive.session', value),
-      JSON.stringify({
-        accessToken: session.accessToken,
-        user: { id: session.user.id, role: session.user.role, name: session.user.displayName },
-      }),
-    );
-    const page = await context.newPage();
+    const page = await signedInPage(browser, baseUrl, session);
     await page.goto(new URL(path, baseUrl).toString());
     return page;
   }

@@ -1,16 +1,19 @@
 import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { promisify } from 'node:util';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { PlaybackSchema, SessionResponseSchema, type SessionResponse } from '@learnlive/contracts';
-import { loadAllInOneConfig, startSystem, type System } from '@learnlive/all-in-one';
-import { signToken } from '@learnlive/common';
-import { TEST_JWT_SECRET, launchChromium, testLogger } from '@learnlive/testing';
-import { uniqueWord } from './support.js';
+import { PlaybackSchema, type SessionResponse } from '@learnlive/contracts';
+import type { System } from '@learnlive/all-in-one';
+import { launchChromium } from '@learnlive/testing';
+import {
+  register as registerAccount,
+  request,
+  roomToken,
+  signedInPage,
+  startTestSystemWithKnownSecret,
+  uniqueWord,
+} from './support.js';
 
 const run = promisify(execFile);
 
@@ -30,46 +33,13 @@ describe('recording and streaming a live class in the browser', () => {
   let learner: SessionResponse;
   let liveClassId: string;
 
-  async function api(method: string, path: string, token: string | undefined, body?: unknown) {
-    const res = await fetch(`${baseUrl}${path}`, {
-      method,
-      headers: {
-        ...(token ? { authorization: `Bearer ${token}` } : {}),
-        ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
-      },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-    const text = await res.text();
-    return { status: res.status, body: text ? (JSON.parse(text) as unknown) : undefined };
-  }
-
-  async function register(role: 'learner' | 'instructor') {
-    const name = uniqueWord();
-    const res = await api('POST', '/api/auth/register', undefined, {
-      email: `${name}@example.org`,
-      password: 'correct horse battery',
-      displayName: name,
-      role,
-    });
-    expect(res.status, JSON.stringify(res.body)).toBe(201);
-    return SessionResponseSchema.parse(res.body);
-  }
+  const api = (method: string, path: string, token: string | undefined, body?: unknown) =>
+    request(baseUrl, method, path, token, body);
+  const register = (role: 'learner' | 'instructor') => registerAccount(baseUrl, uniqueWord(), role);
 
   /** The live room page, signed in as `session` (the page asks the API for its room token). */
   async function liveRoom(session: SessionResponse): Promise<Page> {
-    const context = await browser.newContext();
-    const page = await context.newPage();
-    await page.goto(`${baseUrl}/status`);
-    await page.evaluate(
-      (value) =>
-        (
-          globalThis as unknown as { localStorage: { setItem(k: string, v: string): void } }
-        ).localStorage.setItem('learnlive.session', value),
-      JSON.stringify({
-        accessToken: session.accessToken,
-        user: { id: session.user.id, role: session.user.role, name: session.user.displayName },
-      }),
-    );
+    const page = await signedInPage(browser, baseUrl, session);
     await page.goto(`${baseUrl}/live/${liveClassId}`);
     await page.getByTestId('status').filter({ hasText: 'Connected' }).waitFor({ timeout: 30_000 });
     return page;
@@ -227,42 +197,19 @@ describe('recording and streaming a live class in the browser', () => {
  */
 describe('a full live class is watched as a stream', () => {
   let system: System;
-  let dataDir: string;
   let browser: Browser;
 
   beforeAll(async () => {
-    dataDir = await mkdtemp(join(tmpdir(), 'learnlive-full-e2e-'));
-    system = await startSystem(
-      loadAllInOneConfig({
-        DATA_DIR: dataDir,
-        JWT_SECRET: TEST_JWT_SECRET,
-        API_PORT: '0',
-        REALTIME_PORT: '0',
-        MEDIA_PORT: '0',
-        TRANSCODER_PORT: '0',
-        S3_PORT: '0',
-        MEDIA_RTC_PORT: '0',
-        MEDIA_WORKERS: '1',
-        MEDIA_ROOM_CAPACITY: '2',
-        MEDIA_LISTEN_IP: '127.0.0.1',
-        PUBLIC_HOST: '127.0.0.1',
-      }),
-      testLogger('full-e2e'),
-    );
+    system = await startTestSystemWithKnownSecret('full-e2e', { MEDIA_ROOM_CAPACITY: '2' });
     browser = await launchChromium();
   });
   afterAll(async () => {
     await browser?.close();
     await system?.close();
-    if (dataDir) await rm(dataDir, { recursive: true, force: true });
   });
 
   async function open(id: string, role: 'teacher' | 'learner', name: string): Promise<Page> {
-    const token = signToken(
-      { typ: 'room', sub: `user-${name}`, name, room: `live:${id}`, kind: 'live', role },
-      TEST_JWT_SECRET,
-      600,
-    );
+    const token = roomToken(`live:${id}`, role, name);
     const page = await (await browser.newContext()).newPage();
     await page.goto(new URL(`/live/${id}?token=${token}`, system.url).href);
     return page;

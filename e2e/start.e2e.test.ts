@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { Browser } from 'playwright-core';
 import { launchChromium, waitFor } from '@learnlive/testing';
+import { LOOPBACK_ENV } from './support.js';
 
 const ROOT = new URL('..', import.meta.url).pathname;
 
@@ -31,13 +32,7 @@ describe('npm start', () => {
       env: {
         ...process.env,
         DATA_DIR: dataDir,
-        API_PORT: '0',
-        REALTIME_PORT: '0',
-        MEDIA_PORT: '0',
-        TRANSCODER_PORT: '0',
-        S3_PORT: '0',
-        MEDIA_RTC_PORT: '0',
-        PUBLIC_HOST: '127.0.0.1',
+        ...LOOPBACK_ENV,
         LOG_LEVEL: 'warn',
       },
       stdio: ['ignore', 'pipe', 'pipe'],
