@@ -9,6 +9,7 @@ import {
   ProgressUpdatedEventSchema,
   ProblemSchema,
   SessionResponseSchema,
+  userRoom,
   type CreateCourseRequest,
   type SessionResponse,
 } from '@learnlive/contracts';
@@ -29,11 +30,14 @@ function harness(create: () => Promise<TestDatabase>, env: Record<string, string
   let database: TestDatabase;
   let api: ApiService;
   const published: Published[] = [];
+  const disconnected: Array<readonly string[]> = [];
   const publisher: RealtimePublisher = {
     publish: (rooms, event, payload) => void published.push({ rooms, event, payload }),
+    disconnect: (rooms) => void disconnected.push(rooms),
   };
   const h = {
     published,
+    disconnected,
     get db() {
       return database.db;
     },
@@ -295,6 +299,22 @@ describe.each(DATABASE_ADAPTERS)('accounts on %s', (_name, create) => {
     // lifting the ban revives no old token
     expectProblem(await me(judy.accessToken), 401, 'token_expired');
     expect((await me((await signIn('judy@example.org')).accessToken)).status).toBe(200);
+
+    // each of those told the user's realtime sockets why, then cut them (unban and sign-in: not)
+    const cuts = (userId: string) => ({
+      told: h.published
+        .filter((p) => p.event === 'auth:revoked' && p.rooms.includes(userRoom(userId)))
+        .map((p) => p.payload),
+      cut: h.disconnected.filter((rooms) => rooms.includes(userRoom(userId))).length,
+    });
+    expect(cuts(grace.user.id)).toEqual({ told: [{ reason: 'signed_out_everywhere' }], cut: 1 });
+    expect(cuts(heidi.user.id)).toEqual({ told: [{ reason: 'password_changed' }], cut: 1 });
+    expect(cuts(ivan.user.id)).toEqual({
+      told: [{ reason: 'role_changed' }, { reason: 'role_changed' }],
+      cut: 2,
+    });
+    expect(cuts(judy.user.id)).toEqual({ told: [{ reason: 'suspended' }], cut: 1 });
+    expect(cuts(root.user.id)).toEqual({ told: [], cut: 0 });
   });
 
   it('signs out one session, or every session', async () => {

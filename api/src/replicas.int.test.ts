@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CoursePageSchema, ProblemSchema, SessionResponseSchema } from '@learnlive/contracts';
+import { createRedis } from '@learnlive/common';
+import { CoursePageSchema, ProblemSchema, SessionResponseSchema, userRoom } from '@learnlive/contracts';
 import {
   DATABASE_ADAPTERS,
   startRedis,
@@ -75,6 +76,59 @@ describe.each(DATABASE_ADAPTERS)('two API replicas on %s', (name, create) => {
     // pushed by NOTIFY, not waited out: far below the minute the cache may keep it
     expect(Date.now() - started).toBeLessThan(5000);
     expect(code((await call(1, 'GET', '/api/me', { token: s.accessToken })).body)).toBe('token_expired');
+  });
+
+  it('a revocation tells the user’s realtime sockets why, then cuts them on every node (Redis emitter)', async () => {
+    // What the realtime nodes hear: the emitter's broadcast (msgpack, one room: its own channel)
+    // and its disconnectSockets request (JSON). realtime/src/*.int.test.ts show nodes acting on it.
+    const wire = createRedis(redis.url, 'test-wire');
+    const heard: Array<{ channel: string; text: string }> = [];
+    const hear = (channel: Buffer, message: Buffer) =>
+      heard.push({ channel: channel.toString(), text: message.toString('latin1') });
+    wire.on('pmessageBuffer', (_pattern: Buffer, channel: Buffer, message: Buffer) => hear(channel, message));
+    wire.on('messageBuffer', hear);
+    try {
+      await wire.psubscribe('socket.io#/#*');
+      await wire.subscribe('socket.io-request#/#');
+      const root = await register('root@example.org'); // an admin (ADMIN_EMAILS)
+      const quinn = await register('quinn@example.org');
+      const rita = await register('rita@example.org');
+      const sam = await register('sam@example.org');
+      const cut = (userId: string, reason: string) => [
+        {
+          channel: `socket.io#/#${userRoom(userId)}#`,
+          text: expect.stringMatching(new RegExp(`auth:revoked.*${reason}`)) as unknown as string,
+        },
+        {
+          channel: 'socket.io-request#/#',
+          text: JSON.stringify({ type: 4, opts: { rooms: [userRoom(userId)], except: [] }, close: true }),
+        },
+      ];
+      const settle = async (count: number) => {
+        await waitFor(() => heard.length >= count, { what: `${count} emitter messages`, timeoutMs: 5000 });
+        await new Promise((r) => setTimeout(r, 100)); // and nothing more
+        return heard.splice(0);
+      };
+
+      expect(
+        (await call(0, 'POST', '/api/auth/sign-out-everywhere', { token: quinn.accessToken })).status,
+      ).toBe(204);
+      expect(await settle(2)).toEqual(cut(quinn.user.id, 'signed_out_everywhere'));
+
+      expect(
+        (await call(1, 'POST', `/api/users/${rita.user.id}/ban`, { token: root.accessToken })).status,
+      ).toBe(204);
+      expect(await settle(2)).toEqual(cut(rita.user.id, 'suspended'));
+
+      // a role change cuts only when the role (and so the generation) changed
+      const setRole = (role: string) =>
+        call(0, 'PUT', `/api/users/${sam.user.id}/role`, { token: root.accessToken, body: { role } });
+      expect((await setRole('learner')).status).toBe(200);
+      expect((await setRole('mentor')).status).toBe(200);
+      expect(await settle(2)).toEqual(cut(sam.user.id, 'role_changed'));
+    } finally {
+      wire.disconnect();
+    }
   });
 
   it('a course published or renamed anywhere shows in the other replica’s cached catalog at once', async () => {

@@ -15,6 +15,7 @@ import {
   ChatClient,
   connectSocket,
   connected,
+  nextEvent,
   request,
   type RealtimeClientSocket,
 } from './testkit/ChatClient.js';
@@ -26,6 +27,7 @@ import {
   startProcessNode,
   type ProcessNode,
 } from './testkit/nodes.js';
+import { expectUserCut } from './testkit/revocation.js';
 
 /**
  * The realtime suite across three nodes on a private Redis and a real PostgreSQL: A and B run
@@ -69,14 +71,6 @@ describe('realtime cluster: three nodes, Redis, PostgreSQL', () => {
     if (!reply.ok) throw new Error(`send failed: ${reply.error.code} ${reply.error.message}`);
     return reply.data;
   };
-  const nextEvent = <T>(s: RealtimeClientSocket, event: string, timeoutMs = 5_000) =>
-    new Promise<T>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`no ${event}`)), timeoutMs);
-      (s as unknown as { once(e: string, f: (p: T) => void): void }).once(event, (payload: T) => {
-        clearTimeout(timer);
-        resolve(payload);
-      });
-    });
 
   beforeAll(async () => {
     [redis, database] = await Promise.all([startRedis(), createPostgresDatabase()]);
@@ -546,6 +540,19 @@ describe('realtime cluster: three nodes, Redis, PostgreSQL', () => {
     redisPublisher(emitterRedis).publish(['user:lee', 'course-staff:c42'], 'progress:updated', event);
     expect(await Promise.all(got)).toEqual([event, event, event]);
     emitterRedis.disconnect();
+  });
+
+  it('the API revoking a user’s tokens (Redis emitter) tells their sockets on every node why and cuts them', async () => {
+    const [onB, onC, bystander] = await Promise.all([socket(b, 'rev'), socket(c, 'rev'), socket(b, 'stay')]);
+    const emitterRedis = new Redis(redis.url);
+    try {
+      await expectUserCut(redisPublisher(emitterRedis), 'rev', [onB, onC], {
+        socket: bystander,
+        userId: 'stay',
+      });
+    } finally {
+      emitterRedis.disconnect();
+    }
   });
 
   it('kill a node mid-conversation: its clients reconnect elsewhere and get every message exactly once', async () => {

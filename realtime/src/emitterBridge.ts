@@ -14,9 +14,11 @@ import type { RealtimeServer } from './handlers.js';
  * Every node receives every emitter message (the sharding saves nothing for them); they are
  * low-volume (progress events), the chat traffic stays sharded.
  *
- * Only broadcasts are bridged; the emitter's server-side requests (`socketsJoin`,
- * `disconnectSockets`, `serverSideEmit`) go to a request channel the sharded adapter does not
- * serve, and nothing here uses them.
+ * The emitter's server-side requests go to the classic request channel `socket.io-request#/#`
+ * (JSON), which the sharded adapter does not serve either. Of those, `disconnectSockets` (the
+ * API cuts a revoked user's sockets) is served here, on the same connection as the broadcasts,
+ * so an event published just before the cut still reaches the sockets first. The others
+ * (`socketsJoin`, `socketsLeave`, `serverSideEmit`) are not used and are ignored.
  */
 export async function bridgeEmitter(
   io: RealtimeServer,
@@ -25,7 +27,28 @@ export async function bridgeEmitter(
   key = 'socket.io',
 ): Promise<void> {
   const channel = `${key}#/#`;
+  const requestChannel = `${key}-request#/#`;
   const adapter = io.of('/').adapter;
+  sub.on('messageBuffer', (raw: Buffer, message: Buffer) => {
+    if (raw.toString() !== requestChannel) return;
+    try {
+      const request = JSON.parse(message.toString()) as {
+        type?: number;
+        opts?: { rooms?: string[]; except?: string[] };
+        close?: boolean;
+      };
+      if (request.type !== REMOTE_DISCONNECT || !request.opts) return;
+      // The base class's: this node's sockets only (the sharded adapter's own would ask the
+      // other nodes again, and each of them hears this request itself).
+      Adapter.prototype.disconnectSockets.call(
+        adapter,
+        { rooms: new Set(request.opts.rooms ?? []), except: new Set(request.opts.except ?? []) },
+        request.close === true,
+      );
+    } catch (err) {
+      logger.warn({ err: String(err) }, 'emitter request dropped');
+    }
+  });
   sub.on('pmessageBuffer', (_pattern: Buffer, raw: Buffer, message: Buffer) => {
     try {
       const name = raw.toString();
@@ -50,5 +73,8 @@ export async function bridgeEmitter(
       logger.warn({ err: String(err) }, 'emitter message dropped');
     }
   });
-  await sub.psubscribe(`${channel}*`);
+  await Promise.all([sub.psubscribe(`${channel}*`), sub.subscribe(requestChannel)]);
 }
+
+/** `@socket.io/redis-emitter`'s request type for `disconnectSockets` (its `RequestType` enum). */
+const REMOTE_DISCONNECT = 4;

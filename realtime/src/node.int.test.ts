@@ -15,6 +15,7 @@ import {
 import type { RealtimeService } from './service.js';
 import { connectSocket, connected, request, type RealtimeClientSocket } from './testkit/ChatClient.js';
 import { accessToken, nodeEnv, roomToken, startNode } from './testkit/nodes.js';
+import { expectUserCut } from './testkit/revocation.js';
 
 const url = (node: { port: number }) => `http://127.0.0.1:${node.port}`;
 
@@ -257,6 +258,29 @@ describe('connection-state recovery on uWebSockets.js (BUILD-NOTES workaround)',
     }
   });
 
+  it('the in-process publisher (all-in-one) tells a revoked user’s sockets why and cuts them', async () => {
+    database = await createPgliteDatabase();
+    const node = await startNode(nodeEnv(database.url, undefined), database.db);
+    nodes.push(node);
+    const sockets = [accessToken('rev'), accessToken('rev'), accessToken('stay')].map((t) =>
+      connectSocket(url(node), t),
+    );
+    try {
+      await Promise.all(sockets.map((s) => connected(s)));
+      const [first, second, bystander] = sockets as [
+        RealtimeClientSocket,
+        RealtimeClientSocket,
+        RealtimeClientSocket,
+      ];
+      await expectUserCut(inProcessPublisher(node.io), 'rev', [first, second], {
+        socket: bystander,
+        userId: 'stay',
+      });
+    } finally {
+      for (const s of sockets) s.close();
+    }
+  });
+
   it('two uWebSockets.js servers in one process each deliver their own room broadcasts', async () => {
     // socket.io patches the adapter prototype per attachApp; the last server used to steal the
     // other's fast-publish broadcasts (the all-in-one runs realtime and media in one process).
@@ -289,14 +313,15 @@ describe('sharded Redis adapter (Redis 7 SPUBLISH, one channel per room)', () =>
     await redis?.stop();
     await database?.drop();
   });
-
-  it('delivers across nodes', async () => {
+  const startPair = async () => {
     [redis, database] = await Promise.all([startRedis(), createPostgresDatabase()]);
     const env = nodeEnv(database.url, redis.url, { REALTIME_REDIS_ADAPTER: 'sharded' });
-    const a = await startNode(env);
-    nodes.push(a);
-    const b = await startNode(env);
-    nodes.push(b);
+    for (let i = 0; i < 2; i++) nodes.push(await startNode(env));
+    return nodes as [RealtimeService, RealtimeService];
+  };
+
+  it('delivers across nodes', async () => {
+    const [a, b] = await startPair();
     expect(a.adapter).toBe('redis-sharded');
     const [sa, sb] = [connectSocket(url(a), accessToken('sa')), connectSocket(url(b), accessToken('sb'))];
     try {
@@ -336,6 +361,23 @@ describe('sharded Redis adapter (Redis 7 SPUBLISH, one channel per room)', () =>
     } finally {
       sa.close();
       sb.close();
+    }
+  });
+
+  it('serves the emitter’s disconnectSockets (the API cutting a revoked user) on every node', async () => {
+    const [a, b] = await startPair();
+    const sockets = [connectSocket(url(a), accessToken('rev')), connectSocket(url(b), accessToken('rev'))];
+    const bystander = connectSocket(url(b), accessToken('stay'));
+    const emitterRedis = new Redis(redis.url);
+    try {
+      await Promise.all([...sockets, bystander].map((s) => connected(s)));
+      await expectUserCut(redisPublisher(emitterRedis), 'rev', sockets, {
+        socket: bystander,
+        userId: 'stay',
+      });
+    } finally {
+      emitterRedis.disconnect();
+      for (const s of [...sockets, bystander]) s.close();
     }
   });
 });

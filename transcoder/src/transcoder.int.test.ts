@@ -46,6 +46,7 @@ let proxy: Server;
 const events: Array<{ rooms: readonly string[]; event: string; payload: unknown }> = [];
 const publisher: RealtimePublisher = {
   publish: (rooms, event, payload) => void events.push({ rooms, event, payload }),
+  disconnect: () => {},
 };
 /** Every ffmpeg the transcoder starts, per lesson. */
 const ffmpegs = new Map<string, ChildProcess[]>();

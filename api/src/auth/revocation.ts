@@ -1,4 +1,5 @@
-import { AppError, type Db, type Logger } from '@learnlive/common';
+import { AppError, type Db, type Logger, type RealtimePublisher } from '@learnlive/common';
+import { userRoom, type AccessRevocationReason } from '@learnlive/contracts';
 import { NotifiedCache } from '../notifiedCache.js';
 
 /**
@@ -62,4 +63,21 @@ function judge(current: number | null, generation: number): void {
   if (current !== generation) {
     throw new AppError('token_expired', 'this access token was revoked; refresh the session');
   }
+}
+
+/**
+ * Call after the commit of a generation bump. This process stops trusting its cached
+ * generation, and every open realtime socket of the user, on every node, is told why
+ * (`auth:revoked`) and disconnected: the realtime layer checks a token only at the handshake,
+ * so without this a revoked user's chat stayed open until the token's `exp`.
+ */
+export function accessRevoked(
+  ctx: { revocation: AccessRevocation; publisher: RealtimePublisher },
+  userId: string,
+  reason: AccessRevocationReason,
+): void {
+  ctx.revocation.forget(userId);
+  const rooms = [userRoom(userId)];
+  ctx.publisher.publish(rooms, 'auth:revoked', { reason });
+  ctx.publisher.disconnect(rooms);
 }

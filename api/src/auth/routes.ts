@@ -16,6 +16,7 @@ import { z } from 'zod';
 import type { ApiContext } from '../context.js';
 import { jsonBody, jsonRequest, noContent, problems } from '../responses.js';
 import { clientAddressResolver } from './clientAddress.js';
+import { accessRevoked } from './revocation.js';
 import { bearerSecurity, currentUser, requireUser } from './middleware.js';
 import { hashPassword, verifyPassword } from './passwords.js';
 import {
@@ -260,7 +261,7 @@ export function authRoutes(app: OpenAPIHono, ctx: ApiContext): void {
   app.openapi(signOutEverywhere, async (c) => {
     const userId = currentUser(c).id;
     await ctx.db.transaction((tx) => revokeAllSessions(tx, userId));
-    ctx.revocation.forget(userId);
+    accessRevoked(ctx, userId, 'signed_out_everywhere');
     deleteCookie(c, REFRESH_COOKIE, { path: '/api/auth' });
     return c.body(null, 204);
   });
@@ -299,7 +300,7 @@ export function authRoutes(app: OpenAPIHono, ctx: ApiContext): void {
       );
       return rows[0];
     });
-    if (body.password) ctx.revocation.forget(userId);
+    if (body.password) accessRevoked(ctx, userId, 'password_changed');
     if (!updated) throw new AppError('not_found', 'this account no longer exists');
     return c.json(toUser(updated), 200);
   });
@@ -309,14 +310,15 @@ export function authRoutes(app: OpenAPIHono, ctx: ApiContext): void {
     const { role } = c.req.valid('json');
     // A new role ends the access tokens that carry the old one (the sessions stay: the next
     // refresh carries the new role).
-    const { rows } = await ctx.db.query<UserRow>(
+    const { rows } = await ctx.db.query<UserRow & { previous_role: string }>(
       `update users set role = $2, updated_at = now(),
           token_generation = token_generation + (case when role = $2 then 0 else 1 end)
-        where id = $1 returning ${USER_COLUMNS}`,
+         from (select role as previous_role from users where id = $1 for update) previous
+        where id = $1 returning ${USER_COLUMNS}, previous_role`,
       [id, role],
     );
     if (!rows[0]) throw new AppError('not_found', 'no such user');
-    ctx.revocation.forget(id);
+    if (rows[0].previous_role !== role) accessRevoked(ctx, id, 'role_changed');
     log.info({ userId: id, role, by: currentUser(c).id }, 'role changed');
     return c.json(toUser(rows[0]), 200);
   });
@@ -335,7 +337,7 @@ export function authRoutes(app: OpenAPIHono, ctx: ApiContext): void {
       return true;
     });
     if (!found) throw new AppError('not_found', 'no such user');
-    ctx.revocation.forget(id);
+    accessRevoked(ctx, id, 'suspended');
     log.info({ userId: id, by: admin.id }, 'account suspended');
     return c.body(null, 204);
   });

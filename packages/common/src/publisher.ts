@@ -10,20 +10,38 @@ import { createRedis } from './redis.js';
  */
 export interface RealtimePublisher {
   publish(rooms: readonly string[], event: string, payload: unknown): void;
+  /**
+   * Disconnects every socket in `rooms` on every node (socket.io's `disconnectSockets(true)`),
+   * e.g. a user's room when the API revoked their access tokens. An event published just before
+   * reaches those sockets before the cut (same connection, same order), so publish the reason first.
+   */
+  disconnect(rooms: readonly string[]): void;
 }
 
-/** Anything with socket.io's `to(rooms).emit(...)`: a `Server`, a namespace. */
+/** Anything with socket.io's `to(rooms).emit(...)` and `in(rooms).disconnectSockets()`: a `Server`, a namespace. */
 interface RoomEmitter {
   to(room: string | string[]): { emit(event: string, ...args: unknown[]): unknown };
+  in(room: string | string[]): { disconnectSockets(close?: boolean): unknown };
 }
 
 export function inProcessPublisher(io: RoomEmitter): RealtimePublisher {
-  return { publish: (rooms, event, payload) => void io.to([...rooms]).emit(event, payload) };
+  return {
+    publish: (rooms, event, payload) => void io.to([...rooms]).emit(event, payload),
+    disconnect: (rooms) => void io.in([...rooms]).disconnectSockets(true),
+  };
 }
 
+/**
+ * Broadcasts go to the emitter's classic channels; `disconnect` is a request on
+ * `socket.io-request#/#`, which the classic Redis adapter serves and the sharded one does not
+ * (realtime's emitter bridge serves it there).
+ */
 export function redisPublisher(redis: Redis): RealtimePublisher {
   const emitter = new Emitter(redis);
-  return { publish: (rooms, event, payload) => void emitter.to([...rooms]).emit(event, payload) };
+  return {
+    publish: (rooms, event, payload) => void emitter.to([...rooms]).emit(event, payload),
+    disconnect: (rooms) => emitter.in([...rooms]).disconnectSockets(true),
+  };
 }
 
 /**
@@ -41,6 +59,7 @@ export function openPublisher(
       publisher: {
         publish: (rooms, event) =>
           logger.debug({ rooms, event }, 'no realtime layer configured; event dropped'),
+        disconnect: (rooms) => logger.debug({ rooms }, 'no realtime layer configured; disconnect dropped'),
       },
       close: async () => {},
     };

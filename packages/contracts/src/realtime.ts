@@ -324,6 +324,13 @@ export type RealtimeClientToServer = {
 /** Why the server removed a person from a room or closed the connection. */
 export type RemovalReason = 'kicked' | 'banned';
 
+/**
+ * Why the API ended every access token of an account (it bumped the token generation): the
+ * client tries a refresh, which works after a role change and fails after the others.
+ */
+export type AccessRevocationReason =
+  'signed_out_everywhere' | 'password_changed' | 'role_changed' | 'suspended';
+
 export interface RealtimeServerToClient {
   'chat:message': (message: ChatMessage) => void;
   /** An edit or a reaction changed a message. */
@@ -353,6 +360,11 @@ export interface RealtimeServerToClient {
   'room:removed': (event: { room: string; reason: RemovalReason }) => void;
   /** Sent just before the server disconnects a socket whose access token expired. */
   'auth:expired': (event: { reason: 'token_expired' }) => void;
+  /**
+   * From the API (RealtimePublisher), to `user:<id>`, just before every socket of the account
+   * is disconnected on every node: its access tokens were revoked.
+   */
+  'auth:revoked': (event: { reason: AccessRevocationReason }) => void;
   /** From the API (RealtimePublisher), to `user:<id>` and `course-staff:<courseId>`. */
   'progress:updated': (event: ProgressUpdatedEvent) => void;
   /** From the transcoder (RealtimePublisher), to `user:<instructorId>`: a lesson video's processing stage. */

@@ -39,6 +39,16 @@ export function connectSocket(
   }) as RealtimeClientSocket;
 }
 
+/** The next `event` on `socket` (any event name, typed by the caller); rejects after `timeoutMs`. */
+export const nextEvent = <T>(socket: RealtimeClientSocket, event: string, timeoutMs = 5_000) =>
+  new Promise<T>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`no ${event}`)), timeoutMs);
+    (socket as unknown as { once(e: string, f: (p: T) => void): void }).once(event, (payload: T) => {
+      clearTimeout(timer);
+      resolve(payload);
+    });
+  });
+
 export function connected(socket: RealtimeClientSocket, timeoutMs = 5_000): Promise<void> {
   if (socket.connected) return Promise.resolve();
   return new Promise((resolve, reject) => {
