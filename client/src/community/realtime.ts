@@ -34,8 +34,14 @@ export function realtimeSocket(): Promise<RealtimeSocket> {
       const code = (err as Error & { data?: { code?: string } }).data?.code;
       if (code === 'token_expired') void refreshAndReconnect();
     });
-    // The server disconnects a socket whose token expired; socket.io does not reconnect by itself.
-    socket.on('auth:expired', () => void refreshAndReconnect());
+    // The server disconnects a socket whose token expired (`auth:expired`) or was revoked
+    // (`auth:revoked`: sign-out everywhere, password or role change, suspension), and socket.io
+    // does not reconnect by itself after a server disconnect. A refresh works after a role
+    // change (the new token carries the new role); otherwise it fails, the session is cleared
+    // and the pages show sign-in.
+    socket.on('disconnect', (reason) => {
+      if (reason === 'io server disconnect') void refreshAndReconnect();
+    });
     return socket;
   }));
 }
