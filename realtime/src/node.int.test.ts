@@ -317,11 +317,11 @@ describe('sharded Redis adapter (Redis 7 SPUBLISH, one channel per room)', () =>
     [redis, database] = await Promise.all([startRedis(), createPostgresDatabase()]);
     const env = nodeEnv(database.url, redis.url, { REALTIME_REDIS_ADAPTER: 'sharded' });
     for (let i = 0; i < 2; i++) nodes.push(await startNode(env));
-    return nodes as [RealtimeService, RealtimeService];
+    return { a: nodes[0]!, b: nodes[1]!, redisUrl: redis.url };
   };
 
   it('delivers across nodes', async () => {
-    const [a, b] = await startPair();
+    const { a, b, redisUrl } = await startPair();
     expect(a.adapter).toBe('redis-sharded');
     const [sa, sb] = [connectSocket(url(a), accessToken('sa')), connectSocket(url(b), accessToken('sb'))];
     try {
@@ -342,7 +342,7 @@ describe('sharded Redis adapter (Redis 7 SPUBLISH, one channel per room)', () =>
             ),
           ),
       );
-      const emitterRedis = new Redis(redis.url);
+      const emitterRedis = new Redis(redisUrl);
       try {
         redisPublisher(emitterRedis).publish(['user:sb', 'user:sa'], 'progress:updated', progress);
         expect(await Promise.all(seen)).toEqual([progress, progress]);
@@ -365,10 +365,10 @@ describe('sharded Redis adapter (Redis 7 SPUBLISH, one channel per room)', () =>
   });
 
   it('serves the emitter’s disconnectSockets (the API cutting a revoked user) on every node', async () => {
-    const [a, b] = await startPair();
+    const { a, b, redisUrl } = await startPair();
     const sockets = [connectSocket(url(a), accessToken('rev')), connectSocket(url(b), accessToken('rev'))];
     const bystander = connectSocket(url(b), accessToken('stay'));
-    const emitterRedis = new Redis(redis.url);
+    const emitterRedis = new Redis(redisUrl);
     try {
       await Promise.all([...sockets, bystander].map((s) => connected(s)));
       await expectUserCut(redisPublisher(emitterRedis), 'rev', sockets, {
