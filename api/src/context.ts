@@ -1,5 +1,12 @@
 import type { S3Client } from '@aws-sdk/client-s3';
-import type { createRedis, Db, JobQueue, Logger, RealtimePublisher } from '@learnlive/common';
+import type {
+  createRedis,
+  Db,
+  JobQueue,
+  Logger,
+  RealtimePublisher,
+  TokenGenerations,
+} from '@learnlive/common';
 import type { Registry } from 'prom-client';
 import type { ApiConfig } from './config.js';
 import type { AccessRevocation } from './auth/revocation.js';
@@ -19,6 +26,8 @@ export interface ApiContext {
   redis: ReturnType<typeof createRedis> | undefined;
   /** Whether access tokens are still good; `forget(userId)` after changing a user's generation. */
   revocation: AccessRevocation;
+  /** Where new token generations go for the realtime handshake; undefined: nobody reads them. */
+  generations: TokenGenerations | undefined;
   /** Registers something a route module opened (a listener…) to close with the API, before the database. */
   onClose(name: string, close: () => Promise<unknown> | unknown): void;
 }

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createRedis } from '@learnlive/common';
+import { createRedis, redisTokenGenerations } from '@learnlive/common';
 import { CoursePageSchema, ProblemSchema, SessionResponseSchema, userRoom } from '@learnlive/contracts';
 import {
   DATABASE_ADAPTERS,
@@ -82,6 +82,9 @@ describe.each(DATABASE_ADAPTERS)('two API replicas on %s', (name, create) => {
     // What the realtime nodes hear: the emitter's broadcast (msgpack, one room: its own channel)
     // and its disconnectSockets request (JSON). realtime/src/*.int.test.ts show nodes acting on it.
     const wire = createRedis(redis.url, 'test-wire');
+    const reader = createRedis(redis.url, 'test-reader');
+    // what a realtime handshake reads: the user's new generation (a token of an older one is refused)
+    const recorded = (userId: string) => redisTokenGenerations(reader).current(userId);
     const heard: Array<{ channel: string; text: string }> = [];
     const hear = (channel: Buffer, message: Buffer) =>
       heard.push({ channel: channel.toString(), text: message.toString('latin1') });
@@ -114,20 +117,25 @@ describe.each(DATABASE_ADAPTERS)('two API replicas on %s', (name, create) => {
         (await call(0, 'POST', '/api/auth/sign-out-everywhere', { token: quinn.accessToken })).status,
       ).toBe(204);
       expect(await settle(2)).toEqual(cut(quinn.user.id, 'signed_out_everywhere'));
+      expect(await recorded(quinn.user.id)).toBe(1);
 
       expect(
         (await call(1, 'POST', `/api/users/${rita.user.id}/ban`, { token: root.accessToken })).status,
       ).toBe(204);
       expect(await settle(2)).toEqual(cut(rita.user.id, 'suspended'));
+      expect(await recorded(rita.user.id)).toBe(1);
 
       // a role change cuts only when the role (and so the generation) changed
       const setRole = (role: string) =>
         call(0, 'PUT', `/api/users/${sam.user.id}/role`, { token: root.accessToken, body: { role } });
       expect((await setRole('learner')).status).toBe(200);
+      expect(await recorded(sam.user.id)).toBeUndefined();
       expect((await setRole('mentor')).status).toBe(200);
       expect(await settle(2)).toEqual(cut(sam.user.id, 'role_changed'));
+      expect(await recorded(sam.user.id)).toBe(1);
     } finally {
       wire.disconnect();
+      reader.disconnect();
     }
   });
 

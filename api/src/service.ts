@@ -16,10 +16,12 @@ import {
   createQueue,
   createRedis,
   openPublisher,
+  redisTokenGenerations,
   type Db,
   type JobQueue,
   type Logger,
   type RealtimePublisher,
+  type TokenGenerations,
 } from '@learnlive/common';
 import type { ClientConfig } from '@learnlive/contracts';
 import { createApp } from './app.js';
@@ -40,6 +42,11 @@ export interface ApiDeps {
   publisher?: RealtimePublisher;
   /** Default: BullMQ when REDIS_URL is set, else an in-process queue. */
   queue?: JobQueue;
+  /**
+   * Where the API records new token generations for the realtime handshake. Default: Redis when
+   * REDIS_URL is set, else none (the all-in-one passes the one its realtime layer reads).
+   */
+  generations?: TokenGenerations;
 }
 
 export interface ApiService {
@@ -94,6 +101,7 @@ export async function startApi(config: ApiConfig, logger: Logger, deps: ApiDeps 
       s3,
       redis,
       revocation,
+      generations: deps.generations ?? (redis ? redisTokenGenerations(redis) : undefined),
       onClose: (name, close) => void routeResources.push([name, close]),
     };
     const app = createApp(

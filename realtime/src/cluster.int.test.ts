@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Redis } from 'ioredis';
-import { redisPublisher, signToken } from '@learnlive/common';
+import { redisPublisher, redisTokenGenerations, signToken } from '@learnlive/common';
 import type { ChatMessage } from '@learnlive/contracts';
 import {
   TEST_JWT_SECRET,
@@ -55,8 +55,13 @@ describe('realtime cluster: three nodes, Redis, PostgreSQL', () => {
     RECENT_CACHE_SIZE: '50',
   };
 
-  const socket = async (node: { port: number }, user: string, role?: 'admin' | 'learner' | 'instructor') => {
-    const s = connectSocket(url(node), accessToken(user, { role }));
+  const socket = async (
+    node: { port: number },
+    user: string,
+    role?: 'admin' | 'learner' | 'instructor',
+    gen?: number,
+  ) => {
+    const s = connectSocket(url(node), accessToken(user, { role, gen }));
     sockets.push(s);
     await connected(s);
     return s;
@@ -553,6 +558,23 @@ describe('realtime cluster: three nodes, Redis, PostgreSQL', () => {
     } finally {
       emitterRedis.disconnect();
     }
+  });
+
+  it('refuses a handshake with a token older than the generation the API recorded (Redis)', async () => {
+    const writer = new Redis(redis.url);
+    try {
+      await redisTokenGenerations(writer).record('revoked-gen', 2, 60);
+    } finally {
+      writer.disconnect();
+    }
+    for (const node of [a, b, c]) {
+      const old = connectSocket(url(node), accessToken('revoked-gen', { gen: 1 }));
+      sockets.push(old);
+      await expect(connected(old)).rejects.toMatchObject({ data: { code: 'token_expired' } });
+    }
+    // the current generation (and a user with no revocation recorded) connect as before
+    await socket(c, 'revoked-gen', undefined, 2);
+    await socket(c, 'never-revoked', undefined, 0);
   });
 
   it('kill a node mid-conversation: its clients reconnect elsewhere and get every message exactly once', async () => {

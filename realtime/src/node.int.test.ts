@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { io as connect } from 'socket.io-client';
-import { inProcessPublisher, redisPublisher } from '@learnlive/common';
+import { inProcessPublisher, memoryTokenGenerations, redisPublisher } from '@learnlive/common';
 import { Redis } from 'ioredis';
 import type { ChatMessage } from '@learnlive/contracts';
 import {
@@ -278,6 +278,23 @@ describe('connection-state recovery on uWebSockets.js (BUILD-NOTES workaround)',
       });
     } finally {
       for (const s of sockets) s.close();
+    }
+  });
+
+  it('refuses a handshake with a token older than the generation recorded in process (all-in-one)', async () => {
+    database = await createPgliteDatabase();
+    const generations = memoryTokenGenerations();
+    const node = await startNode(nodeEnv(database.url, undefined), database.db, { generations });
+    nodes.push(node);
+    await generations.record('rev', 1, 60);
+    const old = connectSocket(url(node), accessToken('rev')); // no gen: generation 0
+    const current = connectSocket(url(node), accessToken('rev', { gen: 1 }));
+    try {
+      await expect(connected(old)).rejects.toMatchObject({ data: { code: 'token_expired' } });
+      await connected(current);
+    } finally {
+      old.close();
+      current.close();
     }
   });
 

@@ -13,6 +13,7 @@ import {
   once,
   openDatabase,
   opsRoutes,
+  redisTokenGenerations,
   startSocketServer,
   toAppError,
   toErrorBody,
@@ -20,6 +21,7 @@ import {
   type Db,
   type Logger,
   type SocketEngine,
+  type TokenGenerations,
 } from '@learnlive/common';
 import { REALTIME_CLIENT_SCHEMAS, userRoom, type RealtimeClientEvent } from '@learnlive/contracts';
 import { Server, type ServerOptions } from 'socket.io';
@@ -45,6 +47,12 @@ export const REALTIME_MIGRATIONS_DIR = fileURLToPath(new URL('../migrations', im
 export interface RealtimeDeps {
   /** Shared database (the all-in-one passes its one PGlite); default: opened from the config. */
   db?: Db;
+  /**
+   * Users' token generations after a revocation (recorded by the API): a handshake with an older
+   * token is refused. Default: Redis when REDIS_URL is set, else none (the all-in-one passes the
+   * one its API writes).
+   */
+  generations?: TokenGenerations;
 }
 
 export interface RealtimeService {
@@ -240,23 +248,47 @@ export async function startRealtime(
       );
     });
 
+    const generations = deps.generations ?? (redis ? redisTokenGenerations(redis.data) : undefined);
+    /** Whether the API revoked this generation (a newer one is recorded); unknown counts as no. */
+    const revoked = async (userId: string, generation: number) => {
+      if (!generations) return false;
+      try {
+        const current = await generations.current(userId);
+        return current !== undefined && generation < current;
+      } catch (err) {
+        // Redis away: the API still refuses the token on every request; chat goes on.
+        log.warn({ err: String(err), userId }, 'token generation check failed; handshake allowed');
+        return false;
+      }
+    };
+
     io.use((socket, next) => {
       const token: unknown = socket.handshake.auth?.token;
+      const refuse = (err: unknown) => {
+        const appError = toAppError(err);
+        next(Object.assign(new Error(appError.message), { data: toErrorBody(appError) }));
+      };
       try {
         if (typeof token !== 'string' || token.length > 4096)
           throw new AppError('unauthenticated', 'an access token is required (auth: { token })');
         const claims = verifyAccessToken(token, config.jwtSecret);
-        socket.data = {
-          userId: claims.sub,
-          name: claims.name,
-          role: claims.role,
-          exp: claims.exp,
-          rooms: {},
-        };
-        next();
+        revoked(claims.sub, claims.gen ?? 0).then((isRevoked) => {
+          if (isRevoked) {
+            return refuse(
+              new AppError('token_expired', 'this access token was revoked; refresh the session'),
+            );
+          }
+          socket.data = {
+            userId: claims.sub,
+            name: claims.name,
+            role: claims.role,
+            exp: claims.exp,
+            rooms: {},
+          };
+          next();
+        }, refuse);
       } catch (err) {
-        const appError = toAppError(err);
-        next(Object.assign(new Error(appError.message), { data: toErrorBody(appError) }));
+        refuse(err);
       }
     });
 

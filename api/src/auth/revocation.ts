@@ -1,5 +1,6 @@
-import { AppError, type Db, type Logger, type RealtimePublisher } from '@learnlive/common';
+import { AppError, type Db, type Logger } from '@learnlive/common';
 import { userRoom, type AccessRevocationReason } from '@learnlive/contracts';
+import type { ApiContext } from '../context.js';
 import { NotifiedCache } from '../notifiedCache.js';
 
 /**
@@ -65,18 +66,38 @@ function judge(current: number | null, generation: number): void {
   }
 }
 
+/** How long recording the new generation may hold up the answer (Redis away: the cut goes on). */
+const RECORD_TIMEOUT_MS = 1_000;
+
 /**
- * Call after the commit of a generation bump. This process stops trusting its cached
- * generation, and every open realtime socket of the user, on every node, is told why
- * (`auth:revoked`) and disconnected: the realtime layer checks a token only at the handshake,
- * so without this a revoked user's chat stayed open until the token's `exp`.
+ * Call after the commit of a generation bump, with the user's new `generation`. This process
+ * stops trusting its cached generation; the new one is recorded for the realtime handshake
+ * (`ctx.generations`, for the access-token lifetime), so a socket opened with an older token is
+ * refused; then every open realtime socket of the user, on every node, is told why
+ * (`auth:revoked`) and disconnected: the realtime layer checks a token only at the handshake, so
+ * without this a revoked user's chat stayed open until the token's `exp`.
  */
-export function accessRevoked(
-  ctx: { revocation: AccessRevocation; publisher: RealtimePublisher },
+export async function accessRevoked(
+  ctx: Pick<ApiContext, 'revocation' | 'publisher' | 'generations' | 'logger' | 'config'>,
   userId: string,
   reason: AccessRevocationReason,
-): void {
+  generation: number,
+): Promise<void> {
   ctx.revocation.forget(userId);
+  if (ctx.generations) {
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([
+      ctx.generations.record(userId, generation, ctx.config.auth.accessTokenTtlSeconds),
+      new Promise((_, reject) => {
+        timer = setTimeout(() => reject(new Error('timed out')), RECORD_TIMEOUT_MS);
+      }),
+    ])
+      .catch((err: unknown) =>
+        // The API itself still refuses the old tokens; only a new realtime handshake is not.
+        ctx.logger.warn({ err: String(err), userId }, 'token generation not recorded for realtime'),
+      )
+      .finally(() => clearTimeout(timer));
+  }
   const rooms = [userRoom(userId)];
   ctx.publisher.publish(rooms, 'auth:revoked', { reason });
   ctx.publisher.disconnect(rooms);

@@ -260,8 +260,8 @@ export function authRoutes(app: OpenAPIHono, ctx: ApiContext): void {
 
   app.openapi(signOutEverywhere, async (c) => {
     const userId = currentUser(c).id;
-    await ctx.db.transaction((tx) => revokeAllSessions(tx, userId));
-    accessRevoked(ctx, userId, 'signed_out_everywhere');
+    const generation = await ctx.db.transaction((tx) => revokeAllSessions(tx, userId));
+    if (generation !== undefined) await accessRevoked(ctx, userId, 'signed_out_everywhere', generation);
     deleteCookie(c, REFRESH_COOKIE, { path: '/api/auth' });
     return c.body(null, 204);
   });
@@ -277,6 +277,7 @@ export function authRoutes(app: OpenAPIHono, ctx: ApiContext): void {
   app.openapi(updateMe, async (c) => {
     const body = c.req.valid('json');
     const userId = currentUser(c).id;
+    let generation: number | undefined;
     const updated = await ctx.db.transaction(async (tx) => {
       if (body.password) {
         const { rows } = await tx.query<{ password_hash: string }>(
@@ -291,7 +292,7 @@ export function authRoutes(app: OpenAPIHono, ctx: ApiContext): void {
           await hashPassword(body.password.next),
         ]);
         // A new password ends every session: whoever knew the old one is out.
-        await revokeAllSessions(tx, userId);
+        generation = await revokeAllSessions(tx, userId);
       }
       const { rows } = await tx.query<UserRow>(
         `update users set display_name = coalesce($2, display_name), bio = coalesce($3, bio), updated_at = now()
@@ -300,7 +301,7 @@ export function authRoutes(app: OpenAPIHono, ctx: ApiContext): void {
       );
       return rows[0];
     });
-    if (body.password) accessRevoked(ctx, userId, 'password_changed');
+    if (generation !== undefined) await accessRevoked(ctx, userId, 'password_changed', generation);
     if (!updated) throw new AppError('not_found', 'this account no longer exists');
     return c.json(toUser(updated), 200);
   });
@@ -318,7 +319,8 @@ export function authRoutes(app: OpenAPIHono, ctx: ApiContext): void {
       [id, role],
     );
     if (!rows[0]) throw new AppError('not_found', 'no such user');
-    if (rows[0].previous_role !== role) accessRevoked(ctx, id, 'role_changed');
+    if (rows[0].previous_role !== role)
+      await accessRevoked(ctx, id, 'role_changed', rows[0].token_generation);
     log.info({ userId: id, role, by: currentUser(c).id }, 'role changed');
     return c.json(toUser(rows[0]), 200);
   });
@@ -327,17 +329,15 @@ export function authRoutes(app: OpenAPIHono, ctx: ApiContext): void {
     const { id } = c.req.valid('param');
     const admin = currentUser(c);
     if (id === admin.id) throw new AppError('conflict', 'admins cannot suspend themselves');
-    const found = await ctx.db.transaction(async (tx) => {
+    const generation = await ctx.db.transaction(async (tx) => {
       const { rowCount } = await tx.query(
         'update users set banned_at = coalesce(banned_at, now()), updated_at = now() where id = $1',
         [id],
       );
-      if (rowCount === 0) return false;
-      await revokeAllSessions(tx, id);
-      return true;
+      return rowCount === 0 ? undefined : revokeAllSessions(tx, id);
     });
-    if (!found) throw new AppError('not_found', 'no such user');
-    accessRevoked(ctx, id, 'suspended');
+    if (generation === undefined) throw new AppError('not_found', 'no such user');
+    await accessRevoked(ctx, id, 'suspended', generation);
     log.info({ userId: id, by: admin.id }, 'account suspended');
     return c.body(null, 204);
   });

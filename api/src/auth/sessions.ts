@@ -174,12 +174,16 @@ export async function revokeByToken(db: Queryable, refreshToken: string): Promis
 
 /**
  * Sign-out everywhere: every session of the user, refresh and access tokens alike (the API
- * refuses access tokens of an older generation). Call `AccessRevocation.forget(userId)` once
- * committed.
+ * refuses access tokens of an older generation). Returns the new generation (undefined: no such
+ * user); pass it to `accessRevoked` once committed.
  */
-export async function revokeAllSessions(db: Queryable, userId: string): Promise<void> {
+export async function revokeAllSessions(db: Queryable, userId: string): Promise<number | undefined> {
   await db.query('update refresh_tokens set revoked_at = now() where user_id = $1 and revoked_at is null', [
     userId,
   ]);
-  await db.query('update users set token_generation = token_generation + 1 where id = $1', [userId]);
+  const { rows } = await db.query<{ token_generation: number }>(
+    'update users set token_generation = token_generation + 1 where id = $1 returning token_generation',
+    [userId],
+  );
+  return rows[0]?.token_generation;
 }

@@ -6,6 +6,7 @@ import {
   closeAll,
   describeDatabase,
   inProcessPublisher,
+  memoryTokenGenerations,
   openDatabase,
   once,
   startEmbeddedS3,
@@ -58,10 +59,12 @@ export async function startSystem(config: AllInOneConfig, logger: Logger): Promi
       LOG_LEVEL: config.logLevel,
     };
 
+    // The API records revoked token generations here; the realtime handshake reads them.
+    const generations = memoryTokenGenerations();
     const realtime = await startRealtime(
       loadRealtimeConfig({ ...base, REALTIME_PORT: String(config.ports.realtime) }),
       logger,
-      { db },
+      { db, generations },
     );
     closers.push(['realtime', realtime.close]);
     const media = await startMedia(
@@ -109,7 +112,7 @@ export async function startSystem(config: AllInOneConfig, logger: Logger): Promi
         LESSON_UPLOAD_DIR: join(config.dataDir, 'uploads'),
       }),
       logger,
-      { db, engines: () => engines, publisher: inProcessPublisher(realtime.io), queue },
+      { db, engines: () => engines, publisher: inProcessPublisher(realtime.io), queue, generations },
     );
     closers.push(['api', api.close]);
     const url = `${publicBase(api.port)}/`;

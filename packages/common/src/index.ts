@@ -15,3 +15,4 @@ export * from './embeddedS3.js';
 export * from './tokens.js';
 export * from './publisher.js';
 export * from './windowLimit.js';
+export * from './tokenGenerations.js';

@@ -4,13 +4,22 @@ import { signToken, type Db } from '@learnlive/common';
 import type { RoomRole, UserRole } from '@learnlive/contracts';
 import { TEST_JWT_SECRET, testLogger, waitFor } from '@learnlive/testing';
 import { loadRealtimeConfig } from '../config.js';
-import { startRealtime, type RealtimeService } from '../service.js';
+import { startRealtime, type RealtimeDeps, type RealtimeService } from '../service.js';
 
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 
-export const accessToken = (sub: string, options: { role?: UserRole; name?: string; ttl?: number } = {}) =>
+export const accessToken = (
+  sub: string,
+  options: { role?: UserRole; name?: string; ttl?: number; gen?: number } = {},
+) =>
   signToken(
-    { typ: 'access', sub, role: options.role ?? 'learner', name: options.name ?? sub },
+    {
+      typ: 'access',
+      sub,
+      role: options.role ?? 'learner',
+      name: options.name ?? sub,
+      ...(options.gen === undefined ? {} : { gen: options.gen }),
+    },
     TEST_JWT_SECRET,
     options.ttl ?? 3600,
   );
@@ -46,8 +55,12 @@ export function nodeEnv(
 }
 
 /** A node in this process; `db` shares a database the test holds (PGlite is one connection). */
-export function startNode(env: Record<string, string>, db?: Db): Promise<RealtimeService> {
-  return startRealtime(loadRealtimeConfig(env), testLogger('realtime'), db ? { db } : {});
+export function startNode(
+  env: Record<string, string>,
+  db?: Db,
+  deps: Omit<RealtimeDeps, 'db'> = {},
+): Promise<RealtimeService> {
+  return startRealtime(loadRealtimeConfig(env), testLogger('realtime'), db ? { ...deps, db } : deps);
 }
 
 /** A node in its own process, so a test can SIGKILL it (a crash, not a shutdown). */
