@@ -57,8 +57,10 @@ export class LessonVideoStore {
   }
 
   /**
-   * The one step that makes a ladder visible: status, prefix and metadata change together.
-   * False when the row no longer names this version (deleted or re-uploaded meanwhile).
+   * The one step that makes a ladder visible: status, prefix and metadata change together, and
+   * learners switch from the ladder published before (a re-upload's predecessor) to this one.
+   * False when the row no longer names this version (deleted or re-uploaded meanwhile);
+   * otherwise the version it replaced, whose files the caller removes.
    */
   async publish(
     lessonId: string,
@@ -70,10 +72,16 @@ export class LessonVideoStore {
       hasPoster: boolean;
       hasStoryboard: boolean;
     },
-  ): Promise<boolean> {
+  ): Promise<{ replaced: string | null } | false> {
     return this.db.transaction(async (tx) => {
+      const before = await tx.query<{ published_version: string | null }>(
+        'select published_version from lesson_videos where lesson_id = $1 and version = $2 for update',
+        [lessonId, version],
+      );
+      if (!before.rows[0]) return false;
       const res = await tx.query(
-        `update lesson_videos set status = 'ready', hls_prefix = $3, duration_seconds = $4,
+        `update lesson_videos set status = 'ready', hls_prefix = $3, published_version = $2,
+           duration_seconds = $4,
            renditions = $5::jsonb, has_poster = $6, has_storyboard = $7, stage = null, percent = 100,
            failure_reason = null, updated_at = now()
          where lesson_id = $1 and version = $2`,
@@ -93,7 +101,8 @@ export class LessonVideoStore {
         lessonId,
         Math.round(published.durationSeconds),
       ]);
-      return true;
+      const replaced = before.rows[0].published_version;
+      return { replaced: replaced === version ? null : replaced };
     });
   }
 }

@@ -242,6 +242,12 @@ export function transcodeHandler(deps: TranscodeDeps) {
       }
       notify({ status: 'ready', stage: null, percent: 100, failureReason: null });
       log.info('lesson video ready');
+      if (published.replaced) {
+        // Learners now get the new ladder; one playing the old one at this moment must reload.
+        await deletePrefix(s3, bucket, ladderPrefix(lessonId, published.replaced)).catch((err: unknown) =>
+          log.warn({ err }, 'the replaced ladder was not removed'),
+        );
+      }
     }
   };
 }

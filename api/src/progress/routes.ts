@@ -202,7 +202,7 @@ export function progressRoutes(app: OpenAPIHono, ctx: ApiContext): void {
               p.watched_intervals, p.completed_at, p.version
          from lessons l
          join courses c on c.id = l.course_id
-         left join lesson_videos v on v.lesson_id = l.id and v.status = 'ready'
+         left join lesson_videos v on v.lesson_id = l.id and v.published_version is not null
          left join lesson_progress p on p.user_id = $2 and p.lesson_id = l.id
         where l.id = $1`,
       [id, user.id],

@@ -10,7 +10,9 @@ export interface LessonVideoRow {
   stage: TranscodeStage | null;
   percent: number | null;
   failure_reason: string | null;
+  /** The ladder learners play (the last published), kept while a newer upload is processed. */
   hls_prefix: string | null;
+  published_version: string | null;
   duration_seconds: number | null;
   renditions: Rendition[];
   has_poster: boolean;
@@ -86,6 +88,7 @@ export function toLessonVideo(
     percent: row.percent,
     // The reason is for the instructor; learners only learn that it is not available.
     failureReason: forInstructor ? row.failure_reason : null,
+    playable: row.published_version !== null,
     durationSeconds: row.duration_seconds,
     renditions: row.renditions,
     captions: captions.map((c) => ({ language: c.language, label: c.label })),

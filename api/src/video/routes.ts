@@ -215,13 +215,14 @@ export function videoRoutes(app: OpenAPIHono, ctx: ApiContext): void {
       throw new AppError('forbidden', 'enroll in this course to watch its lessons');
     }
     const row = await loadVideo(db, id);
-    if (!row || row.status !== 'ready' || !row.hls_prefix) {
+    // The published ladder, also while a re-upload is processed.
+    if (!row?.published_version) {
       throw new AppError('conflict', 'this lesson video is not ready yet');
     }
     const ttl = config.lessons.playbackTtlSeconds;
     const token = signPlayback(key, {
       l: id,
-      v: row.version,
+      v: row.published_version,
       u: user.id,
       e: Math.floor(Date.now() / 1000) + ttl,
     });

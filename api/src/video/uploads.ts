@@ -107,9 +107,7 @@ export function createUploadServer(ctx: ApiContext, callers: WeakMap<Request, Au
        values ($1, $2, 'queued', $3, $4, $5)
        on conflict (lesson_id) do update set instructor_id = excluded.instructor_id, status = 'queued',
          version = excluded.version, source_key = excluded.source_key, source_bytes = excluded.source_bytes,
-         stage = null, percent = null, failure_reason = null, attempts = 0, hls_prefix = null,
-         duration_seconds = null, renditions = '[]'::jsonb, has_poster = false, has_storyboard = false,
-         updated_at = now()`,
+         stage = null, percent = null, failure_reason = null, attempts = 0, updated_at = now()`,
       [lessonId, userId, version, sourceKey, upload.size ?? upload.offset],
     );
     await queue.add({ type: 'transcode', lessonId, sourceKey, version }, transcodeJobId(lessonId, version));
@@ -117,9 +115,12 @@ export function createUploadServer(ctx: ApiContext, callers: WeakMap<Request, Au
     // The assembled file is now in object storage.
     await store.remove(upload.id).catch((err: unknown) => log.warn({ err }, 'upload file not removed'));
     if (previous && previous.version !== version) {
-      // A re-upload replaces the lesson's video: the older job stops, its files go.
+      // A re-upload replaces the lesson's video: the older job stops and its original goes. Its
+      // ladder, if published, stays playable until the new one is published (the transcoder then
+      // removes it); an unpublished one's partial files go now.
       await queue.cancel(transcodeJobId(lessonId, previous.version));
-      await deleteObjects(s3, bucket, `lessons/${lessonId}/hls/${previous.version}/`);
+      if (previous.published_version !== previous.version)
+        await deleteObjects(s3, bucket, `lessons/${lessonId}/hls/${previous.version}/`);
       if (previous.source_key) await deleteObjects(s3, bucket, previous.source_key);
     }
   }

@@ -328,7 +328,7 @@ describe('lesson video playback', () => {
     expect(await (await call('GET', playback.captions[0]!.url)).text()).toContain('Olá');
   });
 
-  it('a new upload replaces the video: the older ladder and original are removed once it is in', async () => {
+  it('a new upload replaces the video: learners keep the older ladder until the new one is published, then it goes', async () => {
     const before = (
       await db.query<{ version: string }>('select version from lesson_videos where lesson_id = $1', [
         lessonId,
@@ -337,6 +337,24 @@ describe('lesson video playback', () => {
     const file = join(dir, 'second.mp4');
     await generateSource('ffmpeg', file, { width: 320, height: 180, fps: 24, seconds: 3, audio: false });
     await tus(await readFile(file), instructor).done;
+    // Uploaded, not yet transcoded (ffprobe and ffmpeg take far longer than these requests):
+    // learners still play the previous ladder.
+    const during = (
+      await db.query<{ status: string; published_version: string }>(
+        'select status, published_version from lesson_videos where lesson_id = $1',
+        [lessonId],
+      )
+    ).rows[0]!;
+    expect(during.status).not.toBe('ready');
+    expect(during.published_version).toBe(before);
+    const old = PlaybackSchema.parse(
+      await (await call('GET', `/api/lessons/${lessonId}/playback`, learner)).json(),
+    );
+    expect((await call('GET', old.masterUrl)).status).toBe(200);
+    const pending = LessonVideoSchema.parse(
+      await (await call('GET', `/api/lessons/${lessonId}/video`, instructor)).json(),
+    );
+    expect(pending).toMatchObject({ playable: true });
     const video = await waitFor(
       async () => {
         const body = LessonVideoSchema.parse(
@@ -355,6 +373,11 @@ describe('lesson video playback', () => {
       `lessons/${lessonId}/original/${before}`,
     );
     expect(await list(`lessons/${lessonId}/original/`)).toHaveLength(1);
+    expect((await call('GET', old.masterUrl)).status).toBe(404);
+    const current = PlaybackSchema.parse(
+      await (await call('GET', `/api/lessons/${lessonId}/playback`, learner)).json(),
+    );
+    expect((await call('GET', current.masterUrl)).status).toBe(200);
   });
 
   it('the instructor deletes the video: files go, links stop working', async () => {

@@ -196,6 +196,11 @@ export function LessonUploadPage() {
               <Link to={`/lessons/${id}/watch`}>Watch</Link>
             </p>
           )}
+          {video.status !== 'ready' && video.playable && (
+            <p data-testid="previous-playable">
+              Learners keep watching the previous video until this one is ready.
+            </p>
+          )}
           {working && (
             <p>
               {video.status === 'queued'

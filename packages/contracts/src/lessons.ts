@@ -30,6 +30,11 @@ export const LessonVideoSchema = z.object({
   percent: z.number().min(0).max(100).nullable(),
   /** Why it failed, written for the instructor. */
   failureReason: z.string().nullable(),
+  /**
+   * Learners can play a ladder now: this upload's once ready, or the previous upload's while a
+   * re-upload is processed (duration and renditions describe that ladder).
+   */
+  playable: z.boolean(),
   durationSeconds: z.number().nullable(),
   renditions: z.array(RenditionSchema),
   captions: z.array(z.object({ language: z.string(), label: z.string() })),
