@@ -1,6 +1,6 @@
 import { createRoute, type OpenAPIHono } from '@hono/zod-openapi';
 import { getConnInfo } from '@hono/node-server/conninfo';
-import { AppError, MemoryWindowLimit, RedisWindowLimit, type WindowLimit } from '@learnlive/common';
+import { AppError, memoryRateLimit, redisRateLimit, type RateLimit } from '@learnlive/common';
 import {
   ChangeRoleRequestSchema,
   RefreshRequestSchema,
@@ -176,14 +176,14 @@ export function authRoutes(app: OpenAPIHono, ctx: ApiContext): void {
     windowMs: auth.signInWindowMs,
     lockoutMs: auth.signInLockoutMs,
   };
-  const addressLimitOptions = { limit: auth.signInRatePerMinute, windowMs: 60_000 };
+  const log = ctx.logger.child({ module: 'auth' });
+  const addressRate = { capacity: auth.signInRatePerMinute, windowMs: 60_000 };
   // Shared by every replica when Redis is configured; otherwise per process.
-  const addressLimit: WindowLimit = ctx.redis
-    ? new RedisWindowLimit(ctx.redis, { ...addressLimitOptions, prefix: 'learnlive:api:sign-in:' })
-    : new MemoryWindowLimit(addressLimitOptions);
+  const addressLimit: RateLimit = ctx.redis
+    ? redisRateLimit(ctx.redis, { ...addressRate, prefix: 'learnlive:api:sign-in:', logger: log })
+    : memoryRateLimit(addressRate);
   const resolveAddress = clientAddressResolver(auth.trustProxy);
   const clientAddress = (c: Context) => resolveAddress(peerAddress(c), c.req.header('x-forwarded-for'));
-  const log = ctx.logger.child({ module: 'auth' });
 
   const rememberRefresh = (c: Context, token: string) =>
     setCookie(c, REFRESH_COOKIE, token, {
@@ -222,7 +222,7 @@ export function authRoutes(app: OpenAPIHono, ctx: ApiContext): void {
   app.openapi(signIn, async (c) => {
     const body = c.req.valid('json');
     const email = body.email.toLowerCase();
-    if (!(await addressLimit.hit(clientAddress(c)))) {
+    if (!(await addressLimit.take(clientAddress(c)))) {
       throw new AppError('rate_limited', 'too many sign-in attempts from this address; wait a minute');
     }
     await assertNotLocked(ctx.db, email);

@@ -14,5 +14,5 @@ export * from './queue/index.js';
 export * from './embeddedS3.js';
 export * from './tokens.js';
 export * from './publisher.js';
-export * from './windowLimit.js';
+export * from './rateLimit.js';
 export * from './tokenGenerations.js';
