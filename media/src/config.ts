@@ -44,6 +44,12 @@ export const mediaEnvSchema = z.object({
    * one PUT (5 GB at most on S3): 4 hours of a 2.5 Mbit/s camera stay below that. @default 10800000 (3 h)
    */
   MEDIA_RECORDING_MAX_MS: env.int(3 * 3600_000, 1000, 4 * 3600_000),
+  /**
+   * A recording whose teacher left (a reload, a dropped network) or whose sources all closed
+   * waits this long for the same user to publish again, then goes on in a new part; 0 stops it
+   * at once. @default 60000
+   */
+  MEDIA_RECORDING_REJOIN_MS: env.int(60_000, 0, 600_000),
   /** Where ffmpeg writes recordings before they are uploaded. */
   MEDIA_RECORDING_DIR: z.string().default(join(tmpdir(), 'learnlive-recordings')),
   FFMPEG_PATH: z.string().default('ffmpeg'),
@@ -83,6 +89,7 @@ export function loadMediaConfig(source: Env = process.env) {
     turnUrls: e.TURN_URLS ? e.TURN_URLS.split(',').map((u) => u.trim()) : [],
     recording: Object.freeze({
       maxMs: e.MEDIA_RECORDING_MAX_MS,
+      rejoinGraceMs: e.MEDIA_RECORDING_REJOIN_MS,
       dir: e.MEDIA_RECORDING_DIR,
       ffmpegPath: e.FFMPEG_PATH,
     }),

@@ -6,8 +6,8 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { GetObjectCommand } from '@aws-sdk/client-s3';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { InProcessQueue, signToken } from '@learnlive/common';
-import type { Job, RecordingState, RoomRole } from '@learnlive/contracts';
+import { InProcessQueue, signToken, type Env } from '@learnlive/common';
+import type { Job, RecordingState, RecordingStopReason, RoomRole } from '@learnlive/contracts';
 import { TEST_JWT_SECRET, startS3, testLogger, waitFor, type TestS3 } from '@learnlive/testing';
 import { SignallingClient, errorOf } from '../test/signallingClient.js';
 import { mediaUrl, roomToken, startTestMedia } from '../test/testMedia.js';
@@ -34,6 +34,15 @@ async function probe(file: string): Promise<Probe> {
   return JSON.parse(stdout) as Probe;
 }
 
+/** `file` (probed as `info`) lasts between `min` and `max` s, and ffmpeg decodes every frame. */
+async function expectPlayable(file: string, info: Probe, min: number, max: number): Promise<void> {
+  const duration = Number(info.format.duration);
+  expect(duration).toBeGreaterThan(min);
+  expect(duration).toBeLessThan(max);
+  const decoded = await run('ffmpeg', ['-v', 'error', '-i', file, '-f', 'null', '-']);
+  expect(decoded.stderr).not.toMatch(/Invalid data|could not find/i);
+}
+
 /** Recording with real mediasoup, real ffmpeg on both ends, s3rver and an in-process queue. */
 describe('recording a live class', () => {
   let media: MediaService;
@@ -55,15 +64,11 @@ describe('recording a live class', () => {
       },
       { concurrency: 1 },
     );
-    media = await startTestMedia(
-      {
-        MEDIA_RECORDING_DIR: join(dir, 'work'),
-        MEDIA_RECORDING_MAX_MS: '60000',
-        S3_ENDPOINT: s3.storage.endpoint,
-        S3_BUCKET: 'recordings',
-      },
-      { queue },
-    );
+    media = await recordingMedia('work', {
+      MEDIA_RECORDING_MAX_MS: '60000',
+      // Longer than ffmpeg's 10 s input timeout: a rejoin after it still continues the recording.
+      MEDIA_RECORDING_REJOIN_MS: '20000',
+    });
   });
   // Each source is an ffmpeg encoding VP8: none outlives its test (two cores, shared).
   afterEach(() => {
@@ -76,6 +81,18 @@ describe('recording a live class', () => {
     await s3?.stop();
     if (dir) await rm(dir, { recursive: true, force: true });
   });
+
+  /** A media service recording into `dir/folder`, uploading to s3rver, queueing to `queue`. */
+  const recordingMedia = (folder: string, env: Env) =>
+    startTestMedia(
+      {
+        MEDIA_RECORDING_DIR: join(dir, folder),
+        S3_ENDPOINT: s3.storage.endpoint,
+        S3_BUCKET: 'recordings',
+        ...env,
+      },
+      { queue },
+    );
 
   async function joined(room: string, role: RoomRole, sub: string) {
     const client = await SignallingClient.connect(mediaUrl(media), roomToken(room, role, sub));
@@ -107,6 +124,24 @@ describe('recording a live class', () => {
     const source = await publishTestMedia(media, roomId, peerId);
     sources.push(source);
     return source;
+  }
+
+  /** Publishes as `Room.produce` does: the room is told, and a waiting recording goes on. */
+  async function publishAnnounced(roomId: string, peerId: string) {
+    const source = await publish(roomId, peerId);
+    const room = (await media.rooms.list()).find((r) => r.id === roomId)!;
+    const peer = room.peers.get(peerId)!;
+    room.emit('producer', peer, source.video);
+    room.emit('producer', peer, source.audio);
+    return source;
+  }
+
+  /** The uploaded recording of `sourceKey`, downloaded to `name` in the test folder. */
+  async function uploaded(sourceKey: string, name: string) {
+    const object = await s3.client.send(new GetObjectCommand({ Bucket: 'recordings', Key: sourceKey }));
+    const file = join(dir, name);
+    await writeFile(file, await object.Body!.transformToByteArray());
+    return file;
   }
 
   it('records the teacher into a playable file, uploads it and queues its transcode', async () => {
@@ -153,12 +188,7 @@ describe('recording a live class', () => {
     expect(video?.codec_name).toBe('vp8');
     expect(video?.width).toBe(640);
     expect(audio?.codec_name).toBe('opus');
-    const duration = Number(info.format.duration);
-    expect(duration).toBeGreaterThan(3.5);
-    expect(duration).toBeLessThan(9);
-    // The video decodes: ffmpeg reads every frame without a fatal error.
-    const decoded = await run('ffmpeg', ['-v', 'error', '-i', file, '-f', 'null', '-']);
-    expect(decoded.stderr).not.toMatch(/Invalid data|could not find/i);
+    await expectPlayable(file, info, 3.5, 9);
   }, 60_000);
 
   it('goes on in a new part when the teacher turns the camera off and on; the parts are joined', async () => {
@@ -235,26 +265,107 @@ describe('recording a live class', () => {
     expect(errorOf(await teacher.client.ack('stopRecording', {}))?.code).toBe('conflict');
     expect(errorOf(await learner.client.ack('stopRecording', {}))?.code).toBe('forbidden');
 
-    // Still works afterwards; the teacher leaving stops the recording, everyone is told.
+    // Still works afterwards. The teacher leaving does not stop it at once (a reload comes back);
+    // a moderator stops it meanwhile, everyone is told.
     await teacher.client.request('startRecording', { token: rec.token });
     // ffmpeg writes once it has probed the streams (at most 5 s): leave after that.
     await written(roomId, 1);
-    const told = learner.client.next('recording', (s) => !s.active);
     await teacher.client.request('leave', {});
-    expect(await told).toMatchObject({ active: false, stopReason: 'teacher_left' });
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    expect(media.recorder.state(roomId).active).toBe(true);
+    const moderator = await joined(roomId, 'moderator', 'moderator-1');
+    expect(moderator.join.recording).toMatchObject({ active: true, lessonId: rec.lessonId });
+    const told = learner.client.next('recording', (s) => !s.active);
+    expect(await moderator.client.request('stopRecording', {})).toMatchObject({
+      active: false,
+      stopReason: 'requested',
+    });
+    expect(await told).toMatchObject({ active: false, stopReason: 'requested' });
     await waitFor(() => jobs.find((j) => j.lessonId === rec.lessonId), { timeoutMs: 20_000, what: 'job' });
   }, 60_000);
 
+  it('goes on in a new part when the teacher leaves and rejoins (a new peer) within the grace, even after ffmpeg timed out', async () => {
+    const roomId = `live:${randomUUID()}`;
+    const teacher = await joined(roomId, 'teacher', 'teacher-5');
+    const learner = await joined(roomId, 'learner', 'learner-5');
+    const first = await publish(roomId, teacher.join.peerId);
+    const rec = recordingToken(roomId, 'teacher-5');
+    await teacher.client.request('startRecording', { token: rec.token });
+    await written(roomId, 3);
+
+    // The page reloads: the peer leaves and its producers close with its transports (the test
+    // source's are not on them: closed here); ffmpeg's input ends after 10 s without packets.
+    teacher.client.close();
+    first.close();
+    await waitFor(() => media.recorder.progress(roomId)?.running === false, {
+      timeoutMs: 20_000,
+      intervalMs: 200,
+      what: 'the first part ended by itself',
+    });
+    expect(media.recorder.state(roomId)).toMatchObject({ active: true, lessonId: rec.lessonId });
+
+    // The same user, a new peer: the join reply names it as the recording's.
+    const again = await joined(roomId, 'teacher', 'teacher-5');
+    expect(again.join.peerId).not.toBe(teacher.join.peerId);
+    expect(again.join.recording).toMatchObject({ active: true, byPeerId: again.join.peerId });
+    const told = learner.client.next('recording', (s) => s.active && s.byPeerId === again.join.peerId);
+    await publishAnnounced(roomId, again.join.peerId);
+    await told;
+    // The second part is written (its progress starts again from zero).
+    await waitFor(() => media.recorder.progress(roomId)?.running === true, { what: 'a new part' });
+    await written(roomId, 3);
+    expect(media.recorder.state(roomId).active).toBe(true);
+    const stopped = await again.client.request('stopRecording', {});
+    expect(stopped).toMatchObject({ active: false, stopReason: 'requested' });
+    await waitFor(() => jobs.find((j) => j.lessonId === rec.lessonId), { timeoutMs: 20_000, what: 'job' });
+
+    const file = await uploaded(rec.sourceKey, 'rejoined.mkv');
+    const info = await probe(file);
+    expect(info.streams.map((s) => s.codec_name).sort()).toEqual(['opus', 'vp8']);
+    // Both parts: at least 3 s each (the 10 s away are not in it).
+    await expectPlayable(file, info, 5.5, 14);
+  }, 90_000);
+
+  it('stops when the teacher is not back within the grace (teacher_left, source_closed); the file is kept', async () => {
+    const short = await recordingMedia('grace', { MEDIA_RECORDING_REJOIN_MS: '2000' });
+    /** Records `sub` for 2 s, then `away` (leave, or close the sources) and no return. */
+    async function notBack(sub: string, away: 'leave' | 'sources', reason: RecordingStopReason) {
+      const roomId = `live:${randomUUID()}`;
+      const connect = async (role: RoomRole, user: string) => {
+        const client = await SignallingClient.connect(mediaUrl(short), roomToken(roomId, role, user));
+        clients.push(client);
+        return { client, join: await client.request('join', {}) };
+      };
+      const teacher = await connect('teacher', sub);
+      const learner = await connect('learner', `learner-of-${sub}`);
+      const source = await publishTestMedia(short, roomId, teacher.join.peerId);
+      sources.push(source);
+      const rec = recordingToken(roomId, sub);
+      await teacher.client.request('startRecording', { token: rec.token });
+      await waitFor(() => (short.recorder.progress(roomId)?.seconds ?? 0) >= 2, {
+        timeoutMs: 30_000,
+        intervalMs: 200,
+        what: '2 s recorded',
+      });
+      const told = learner.client.next('recording', (s) => !s.active);
+      if (away === 'leave') await teacher.client.request('leave', {});
+      else source.close(); // camera and microphone off, the teacher stays
+      expect(short.recorder.state(roomId).active).toBe(true);
+      expect(await told).toMatchObject({ active: false, stopReason: reason, lessonId: rec.lessonId });
+      await waitFor(() => jobs.find((j) => j.lessonId === rec.lessonId), { timeoutMs: 20_000, what: 'job' });
+      const info = await probe(await uploaded(rec.sourceKey, `${sub}.mkv`));
+      expect(Number(info.format.duration)).toBeGreaterThan(1.5);
+    }
+    try {
+      await notBack('teacher-6', 'leave', 'teacher_left');
+      await notBack('teacher-7', 'sources', 'source_closed');
+    } finally {
+      await short.close();
+    }
+  }, 60_000);
+
   it('stops by itself at MEDIA_RECORDING_MAX_MS, and the file is still delivered', async () => {
-    const short = await startTestMedia(
-      {
-        MEDIA_RECORDING_DIR: join(dir, 'short'),
-        MEDIA_RECORDING_MAX_MS: '6000',
-        S3_ENDPOINT: s3.storage.endpoint,
-        S3_BUCKET: 'recordings',
-      },
-      { queue },
-    );
+    const short = await recordingMedia('short', { MEDIA_RECORDING_MAX_MS: '6000' });
     try {
       const roomId = `live:${randomUUID()}`;
       const client = await SignallingClient.connect(

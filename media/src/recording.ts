@@ -23,15 +23,28 @@ export interface RecorderOptions {
   ffmpegPath: string;
   /** Tries of the upload to object storage. @default 3 */
   uploadAttempts?: number;
+  /**
+   * How long a recording whose teacher left (or whose sources all closed) waits for the same
+   * user to publish again (a page reload, a reconnect) before it stops. @default 60000
+   */
+  rejoinGraceMs?: number;
 }
 
 /** Smallest file that can hold a stream header and a frame; below it the recording failed. */
 const MIN_BYTES = 1024;
 
+/** Why a recording waits for its teacher; also its stop reason if the teacher does not come back. */
+type WaitReason = Extract<RecordingStopReason, 'teacher_left' | 'source_closed'>;
+
 interface Running {
   room: Room;
   claims: RecordingTokenClaims;
+  /** The recording user's peer: the one that started it, then the one that rejoined. */
   byPeer: Peer;
+  /** Stops following `byPeer`'s `close`. */
+  unwatchPeer?: () => void;
+  /** The teacher left or the sources closed: the recording stops at `timer` unless they publish again. */
+  waiting?: { reason: WaitReason; timer: NodeJS.Timeout };
   startedAt: Date;
   /**
    * The recorded sources, one ffmpeg run per part: a replaced camera starts the next part with
@@ -61,10 +74,12 @@ const transcodeJobId = (lessonId: string, version: string) => `transcode-${lesso
 
 /**
  * Records live classes: the teacher's camera (or screen share) and microphone are tapped into
- * one ffmpeg (`rtpTap`) that copies them into a Matroska file, no re-encoding. On stop (request,
- * the teacher leaving, the room closing, the sources closing, or `maxMs`) ffmpeg finalizes the
- * file, it is uploaded to the object key the API's recording token names, and a `transcode` job
- * makes it a lesson like an upload. One recording per room.
+ * one ffmpeg (`rtpTap`) that copies them into a Matroska file, no re-encoding. The teacher
+ * leaving or the sources closing is not the end at once: a reload or a reconnect publishes again
+ * within `rejoinGraceMs` and the recording goes on in a new part. On stop (request, the teacher
+ * not back in time, the room closing, or `maxMs`) ffmpeg finalizes the file, it is uploaded to
+ * the object key the API's recording token names, and a `transcode` job makes it a lesson like
+ * an upload. One recording per room.
  */
 export class Recorder {
   private readonly running = new Map<string, Running>();
@@ -84,7 +99,7 @@ export class Recorder {
       return {
         active: true,
         startedAt: run.startedAt.toISOString(),
-        byPeerId: run.byPeer.id,
+        byPeerId: this.recordingPeer(run).id,
         lessonId: run.claims.lessonId,
         stopReason: null,
       };
@@ -92,10 +107,26 @@ export class Recorder {
     return this.last.get(roomId) ?? inactive();
   }
 
-  /** What the room's running recording has written so far (tests, metrics). */
-  progress(roomId: string): { frames: number; seconds: number } | undefined {
-    const progress = this.running.get(roomId)?.chain.ffmpeg?.progress;
-    return progress && { frames: progress.frames, seconds: progress.outTimeUs / 1e6 };
+  /**
+   * The recording user's peer: the one recording, or, while the recording waits for them, the
+   * peer they rejoined with (a rejoining teacher's join reply names it).
+   */
+  private recordingPeer(run: Running): Peer {
+    if (!run.byPeer.isClosed) return run.byPeer;
+    for (const peer of run.room.peers.values()) if (peer.userId === run.claims.sub) return peer;
+    return run.byPeer;
+  }
+
+  /**
+   * What the room's running recording has written so far in its current part (tests, metrics);
+   * `running`: that part's ffmpeg has not exited.
+   */
+  progress(roomId: string): { frames: number; seconds: number; running: boolean } | undefined {
+    const ffmpeg = this.running.get(roomId)?.chain.ffmpeg;
+    if (!ffmpeg) return undefined;
+    const { progress, process } = ffmpeg;
+    const running = process.exitCode === null && process.signalCode === null;
+    return { frames: progress.frames, seconds: progress.outTimeUs / 1e6, running };
   }
 
   async start(room: Room, peer: Peer, token: string): Promise<RecordingState> {
@@ -128,16 +159,17 @@ export class Recorder {
           onStderr: (line) => log.debug({ line }, 'recording ffmpeg'),
         }),
         // ffmpeg ends by itself when no packet arrived for 10 s (its SDP input's fixed timeout:
-        // every source paused or gone), or on an error; what it wrote is still kept.
+        // every source paused or gone), or on an error; what it wrote is still kept. While the
+        // recording waits for its teacher, that is expected: the next part is a new ffmpeg.
         onEnd: (end, err) => {
-          if (end === 'switch_failed')
+          if (end === 'switch_failed') {
             log.error({ err }, 'the recording could not continue with the new source');
-          void this.finish(
-            run,
-            end === 'sources_closed' || end === 'ffmpeg_exited' ? 'source_closed' : 'failed',
-            log,
-          );
+            void this.finish(run, 'failed', log);
+          } else if (end === 'sources_closed') this.wait(run, 'source_closed', log);
+          else if (run.waiting) log.info({ end }, 'recording part ended while waiting for the teacher');
+          else void this.finish(run, end === 'ffmpeg_exited' ? 'source_closed' : 'failed', log);
         },
+        onRun: (owner, part) => this.resume(run, owner, part, log),
         logger: log,
       }),
       workDir,
@@ -160,9 +192,7 @@ export class Recorder {
     const timer = setTimeout(stopOn('max_duration'), options.maxMs);
     timer.unref();
     run.cleanup.push(() => clearTimeout(timer));
-    const onPeerClose = stopOn('teacher_left');
-    peer.once('close', onPeerClose);
-    run.cleanup.push(() => peer.off('close', onPeerClose));
+    this.watchPeer(run, peer, log);
     const onRoomClose = stopOn('room_closed');
     room.once('close', onRoomClose);
     run.cleanup.push(() => room.off('close', onRoomClose));
@@ -170,6 +200,50 @@ export class Recorder {
     const state = this.state(room.id);
     room.broadcast(undefined, 'recording', state);
     return state;
+  }
+
+  /** Follows the recording user's current peer: its leaving makes the recording wait. */
+  private watchPeer(run: Running, peer: Peer, log: Logger): void {
+    run.unwatchPeer?.();
+    run.byPeer = peer;
+    const onClose = () => this.wait(run, 'teacher_left', log);
+    peer.once('close', onClose);
+    run.unwatchPeer = () => peer.off('close', onClose);
+    if (peer.isClosed) onClose();
+  }
+
+  /**
+   * The teacher left or every recorded source closed: the recording waits `rejoinGraceMs` for
+   * the same user to publish the same kinds and codecs again (`TapChain` starts the next part,
+   * then `resume`), and stops with `reason` if they do not. The room closing, `maxMs` and
+   * `stopRecording` still stop it meanwhile.
+   */
+  private wait(run: Running, reason: WaitReason, log: Logger): void {
+    if (run.stopping) return;
+    if (run.waiting) {
+      // Sources closed, then the peer left: the better reason if it ends here.
+      if (reason === 'teacher_left') run.waiting.reason = reason;
+      return;
+    }
+    const graceMs = this.options?.rejoinGraceMs ?? 60_000;
+    const timer = setTimeout(() => void this.finish(run, run.waiting?.reason ?? reason, log), graceMs);
+    timer.unref();
+    run.waiting = { reason, timer };
+    log.info({ reason, graceMs }, 'recording waits for the teacher to publish again');
+  }
+
+  /** A new part started on `owner`'s sources: a wait ends, and the indicator names the new peer. */
+  private resume(run: Running, owner: Peer, part: number, log: Logger): void {
+    if (run.stopping) return;
+    const waited = run.waiting;
+    if (waited) {
+      clearTimeout(waited.timer);
+      run.waiting = undefined;
+    }
+    const peer = owner.userId === run.claims.sub && !owner.isClosed ? owner : this.recordingPeer(run);
+    if (peer !== run.byPeer && !peer.isClosed) this.watchPeer(run, peer, log);
+    log.info({ part, peerId: run.byPeer.id, waited: waited?.reason }, 'recording continues in a new part');
+    if (waited && !run.room.isClosed) run.room.broadcast(undefined, 'recording', this.state(run.room.id));
   }
 
   /** The one file to upload: the only part, or the parts joined by stream copy. */
@@ -217,6 +291,8 @@ export class Recorder {
   private finish(run: Running, reason: RecordingStopReason, log: Logger): Promise<void> {
     run.stopping ??= (async () => {
       for (const undo of run.cleanup) undo();
+      run.unwatchPeer?.();
+      if (run.waiting) clearTimeout(run.waiting.timer);
       const code = await run.chain.stop();
       const seconds = (Date.now() - run.startedAt.getTime()) / 1000;
       const { file, size } = await this.assemble(run, log);

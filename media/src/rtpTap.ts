@@ -319,25 +319,33 @@ export interface TapChainOptions {
   /**
    * The running ffmpeg ended by itself: it exited (code 0 or not), every tapped source closed,
    * or a replaced source could not be tapped. Not called for runs ended by `stop` or a switch.
+   * The chain still follows its owner's new producers afterwards, until `stop`: a caller that
+   * waits for them (a recording while the teacher reloads) keeps it, the others stop it.
    */
   onEnd(end: TapChainEnd, err?: unknown): void;
+  /** A new run started on `owner`'s replacement sources (run 2 and later). */
+  onRun?(owner: Peer, run: number): void;
   logger: Logger;
 }
 
 /**
- * One peer's sources tapped into ffmpeg, run after run (recordings, live streams). When a tapped
- * source has closed and the peer publishes a source of the same kind again with the same kinds
- * and codecs overall (camera off and on, another device, camera replaced by a screen share), the
- * running ffmpeg is stopped and the next run starts on the new sources: a new producer cannot
- * feed the running ffmpeg, its first packets would be timed against the old stream.
+ * One user's sources tapped into ffmpeg, run after run (recordings, live streams). When a tapped
+ * source has closed and the user publishes a source of the same kind again with the same kinds
+ * and codecs overall (camera off and on, another device, camera replaced by a screen share, or
+ * a new peer after a page reload or a reconnect), the running ffmpeg is stopped and the next run
+ * starts on the new sources: a new producer cannot feed the running ffmpeg, its first packets
+ * would be timed against the old stream.
  */
 export class TapChain {
   taps: RtpTap[] = [];
   ffmpeg?: TapFfmpeg;
   /** Runs started so far. */
   runs = 0;
-  /** The peer whose producers are tapped, and their kinds and codecs. */
-  readonly ownerPeerId: string;
+  /**
+   * The user whose producers are tapped (a user, not a peer: the same user rejoining gets a new
+   * peer), and their kinds and codecs.
+   */
+  readonly ownerUserId: string | undefined;
   readonly layout: string;
   private switching?: Promise<void>;
   private stopping?: Promise<unknown>;
@@ -347,7 +355,7 @@ export class TapChain {
     private readonly sources: readonly types.Producer[],
     private readonly options: TapChainOptions,
   ) {
-    this.ownerPeerId = (sources[0]!.appData as { peerId: string }).peerId;
+    this.ownerUserId = room.peers.get((sources[0]!.appData as { peerId: string }).peerId)?.userId;
     this.layout = layoutOf(sources);
   }
 
@@ -383,7 +391,7 @@ export class TapChain {
 
   /** `owner` published `producer` (the room's `producer` event): the next run if it replaces a closed source. */
   private readonly onProducer = (owner: Peer, producer: types.Producer): void => {
-    if (this.stopping || this.switching || owner.id !== this.ownerPeerId) return;
+    if (this.stopping || this.switching || owner.userId !== this.ownerUserId) return;
     if (!this.taps.find((t) => t.kind === producer.kind)?.consumer.closed) return;
     const sources = this.room.teacherSources(owner);
     if (layoutOf(sources) !== this.layout) return;
@@ -394,7 +402,8 @@ export class TapChain {
       for (const tap of previous.taps) tap.close();
       if (this.stopping) return;
       await this.run(sources);
-      this.options.logger.info({ run: this.runs }, 'tapping continues with a new source');
+      this.options.logger.info({ run: this.runs, peerId: owner.id }, 'tapping continues with a new source');
+      this.options.onRun?.(owner, this.runs);
     })()
       .catch((err: unknown) => this.options.onEnd('switch_failed', err))
       .finally(() => (this.switching = undefined));

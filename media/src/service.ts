@@ -85,6 +85,7 @@ export async function startMedia(
       bucket: config.storage.bucket,
       queue,
       maxMs: config.recording.maxMs,
+      rejoinGraceMs: config.recording.rejoinGraceMs,
       dir: config.recording.dir,
       ffmpegPath: config.recording.ffmpegPath,
     },
