@@ -54,6 +54,8 @@ export interface RealtimeContext {
   announceCount(room: string, count: number): void;
   /** (Re)arms the timer that disconnects the socket when its access token expires. */
   armExpiry(socket: RealtimeSocket): void;
+  /** Whether the API revoked this token generation of the user (`TokenGenerations`). */
+  isRevoked(userId: string, generation: number): Promise<boolean>;
   log: Logger;
 }
 
@@ -315,7 +317,11 @@ export const handlers: { [K in RealtimeClientEvent]: Handler<K> } = {
     const claims = verifyAccessToken(token, ctx.config.jwtSecret);
     if (claims.sub !== socket.data.userId)
       throw new AppError('forbidden', 'the new token belongs to somebody else');
+    // An older token of the same user may carry a role the API has since taken away.
+    if (await ctx.isRevoked(claims.sub, claims.gen ?? 0))
+      throw new AppError('token_expired', 'this access token was revoked; refresh the session');
     socket.data.exp = claims.exp;
+    socket.data.gen = claims.gen ?? 0;
     socket.data.role = claims.role;
     ctx.armExpiry(socket);
     return { expiresAt: claims.exp };

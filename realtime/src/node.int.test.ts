@@ -13,7 +13,13 @@ import {
   type TestRedis,
 } from '@learnlive/testing';
 import type { RealtimeService } from './service.js';
-import { connectSocket, connected, request, type RealtimeClientSocket } from './testkit/ChatClient.js';
+import {
+  connectSocket,
+  connected,
+  nextEvent,
+  request,
+  type RealtimeClientSocket,
+} from './testkit/ChatClient.js';
 import { accessToken, nodeEnv, roomToken, startNode } from './testkit/nodes.js';
 import { expectUserCut } from './testkit/revocation.js';
 
@@ -289,12 +295,41 @@ describe('connection-state recovery on uWebSockets.js (BUILD-NOTES workaround)',
     await generations.record('rev', 1, 60);
     const old = connectSocket(url(node), accessToken('rev')); // no gen: generation 0
     const current = connectSocket(url(node), accessToken('rev', { gen: 1 }));
+    const away = connect(url(node), {
+      transports: ['websocket'],
+      auth: { token: accessToken('away') },
+      reconnectionDelay: 100,
+      reconnectionDelayMax: 200,
+    }) as RealtimeClientSocket;
     try {
       await expect(connected(old)).rejects.toMatchObject({ data: { code: 'token_expired' } });
       await connected(current);
+      // nor can a socket take up an older token (it may carry a role since taken away)
+      expect(
+        await request(current, 'auth:refresh', { token: accessToken('rev', { role: 'admin' }) }),
+      ).toMatchObject({ ok: false, error: { code: 'token_expired' } });
+      expect((await request(current, 'auth:refresh', { token: accessToken('rev', { gen: 1 }) })).ok).toBe(
+        true,
+      );
+
+      // revoked while its transport was down: recovery skips the handshake, the check still runs
+      await connected(away);
+      // a broadcast received gives the client an offset to recover from
+      await request(away, 'room:join', { token: roomToken('away', 'course:away') });
+      const heard = nextEvent(away, 'chat:message');
+      await request(away, 'chat:send', { room: 'course:away', text: 'here' });
+      await heard;
+      const expired = nextEvent<{ reason: string }>(away, 'auth:expired');
+      const gone = new Promise<string>((resolve) =>
+        away.on('disconnect', (reason) => reason === 'io server disconnect' && resolve(reason)),
+      );
+      (away.io.engine as unknown as { close(): void }).close();
+      await generations.record('away', 1, 60);
+      expect(await expired).toEqual({ reason: 'token_expired' });
+      await gone;
+      expect(away.recovered).toBe(true);
     } finally {
-      old.close();
-      current.close();
+      for (const s of [old, current, away]) s.close();
     }
   });
 

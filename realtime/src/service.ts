@@ -161,6 +161,20 @@ export async function startRealtime(
     const io = server.io;
     if (redis?.emitterSub) await bridgeEmitter(io, redis.emitterSub, log);
 
+    const generations = deps.generations ?? (redis ? redisTokenGenerations(redis.data) : undefined);
+    /** Whether the API revoked this generation (a newer one is recorded); unknown counts as no. */
+    const revoked = async (userId: string, generation: number) => {
+      if (!generations) return false;
+      try {
+        const current = await generations.current(userId);
+        return current !== undefined && generation < current;
+      } catch (err) {
+        // Redis away: the API still refuses the token on every request; chat goes on.
+        log.warn({ err: String(err), userId }, 'token generation check failed; token accepted');
+        return false;
+      }
+    };
+
     const pendingCounts = new Map<string, number>();
     const expiryTimers = new Map<string, NodeJS.Timeout>();
     const store = new ChatStore(db);
@@ -198,6 +212,7 @@ export async function startRealtime(
           ),
         );
       },
+      isRevoked: revoked,
       log,
     };
 
@@ -248,20 +263,6 @@ export async function startRealtime(
       );
     });
 
-    const generations = deps.generations ?? (redis ? redisTokenGenerations(redis.data) : undefined);
-    /** Whether the API revoked this generation (a newer one is recorded); unknown counts as no. */
-    const revoked = async (userId: string, generation: number) => {
-      if (!generations) return false;
-      try {
-        const current = await generations.current(userId);
-        return current !== undefined && generation < current;
-      } catch (err) {
-        // Redis away: the API still refuses the token on every request; chat goes on.
-        log.warn({ err: String(err), userId }, 'token generation check failed; handshake allowed');
-        return false;
-      }
-    };
-
     io.use((socket, next) => {
       const token: unknown = socket.handshake.auth?.token;
       const refuse = (err: unknown) => {
@@ -272,7 +273,8 @@ export async function startRealtime(
         if (typeof token !== 'string' || token.length > 4096)
           throw new AppError('unauthenticated', 'an access token is required (auth: { token })');
         const claims = verifyAccessToken(token, config.jwtSecret);
-        revoked(claims.sub, claims.gen ?? 0).then((isRevoked) => {
+        const gen = claims.gen ?? 0;
+        revoked(claims.sub, gen).then((isRevoked) => {
           if (isRevoked) {
             return refuse(
               new AppError('token_expired', 'this access token was revoked; refresh the session'),
@@ -283,6 +285,7 @@ export async function startRealtime(
             name: claims.name,
             role: claims.role,
             exp: claims.exp,
+            gen,
             rooms: {},
           };
           next();
@@ -298,6 +301,13 @@ export async function startRealtime(
       connections.inc();
       const slog = log.child({ socketId: socket.id, userId: socket.data.userId });
       if (socket.recovered) {
+        // A recovered socket skipped the handshake check: its token may have been revoked while
+        // it was away (the cut only reaches connected sockets).
+        void revoked(socket.data.userId, socket.data.gen).then((isRevoked) => {
+          if (!isRevoked) return;
+          socket.emit('auth:expired', { reason: 'token_expired' });
+          socket.disconnect(true);
+        });
         // socket.io 4.8 on uWebSockets.js: a recovered socket no longer receives room broadcasts
         // until it joins its rooms again (socket.io issue 4810; BUILD-NOTES).
         void socket.join([...socket.rooms]);

@@ -383,6 +383,8 @@ export interface RealtimeSocketData {
   role: AccessTokenClaims['role'];
   /** Access token expiry, epoch seconds. */
   exp: number;
+  /** The access token's generation (`gen`; 0 when absent): refused once the API revoked it. */
+  gen: number;
   /** Rooms joined through a room token, and the role it gave. */
   rooms: Record<string, RoomRole>;
 }
