@@ -24,6 +24,14 @@ import { accessToken, nodeEnv, roomToken, startNode } from './testkit/nodes.js';
 import { expectUserCut } from './testkit/revocation.js';
 
 const url = (node: { port: number }) => `http://127.0.0.1:${node.port}`;
+/** A socket that reconnects at once after its transport drops (connection-state recovery). */
+const recoveringSocket = (nodeUrl: string, token: string) =>
+  connect(nodeUrl, {
+    transports: ['websocket'],
+    auth: { token },
+    reconnectionDelay: 100,
+    reconnectionDelayMax: 200,
+  }) as RealtimeClientSocket;
 
 describe.each(DATABASE_ADAPTERS)('one realtime node on %s (in-memory adapter)', (_name, create) => {
   let database: TestDatabase | undefined;
@@ -211,12 +219,7 @@ describe('connection-state recovery on uWebSockets.js (BUILD-NOTES workaround)',
     nodes.push(node);
     expect(node.engine).toBe('uWebSockets.js');
     const room = 'live:recover';
-    const listener = connect(url(node), {
-      transports: ['websocket'],
-      auth: { token: accessToken('lis') },
-      reconnectionDelay: 100,
-      reconnectionDelayMax: 200,
-    }) as RealtimeClientSocket;
+    const listener = recoveringSocket(url(node), accessToken('lis'));
     const talker = connectSocket(url(node), accessToken('tal'));
     try {
       await Promise.all([connected(listener), connected(talker)]);
@@ -295,12 +298,7 @@ describe('connection-state recovery on uWebSockets.js (BUILD-NOTES workaround)',
     await generations.record('rev', 1, 60);
     const old = connectSocket(url(node), accessToken('rev')); // no gen: generation 0
     const current = connectSocket(url(node), accessToken('rev', { gen: 1 }));
-    const away = connect(url(node), {
-      transports: ['websocket'],
-      auth: { token: accessToken('away') },
-      reconnectionDelay: 100,
-      reconnectionDelayMax: 200,
-    }) as RealtimeClientSocket;
+    const away = recoveringSocket(url(node), accessToken('away'));
     try {
       await expect(connected(old)).rejects.toMatchObject({ data: { code: 'token_expired' } });
       await connected(current);
