@@ -1,4 +1,4 @@
-import { AppError, verifyAccessToken, verifyRoomToken, type Logger } from '@learnlive/common';
+import { AppError, verifyAccessToken, verifyRoomToken, type Logger, type RateLimit } from '@learnlive/common';
 import type { REALTIME_CLIENT_SCHEMAS } from '@learnlive/contracts';
 import {
   courseStaffRoom,
@@ -19,7 +19,6 @@ import type { ChatStore, SendInput, SendResult } from './ChatStore.js';
 import type { GroupCommit } from './GroupCommit.js';
 import type { RealtimeConfig } from './config.js';
 import type { PresenceStore } from './Presence.js';
-import type { ChatRateLimiter } from './RateLimiter.js';
 import type { RecentCache } from './RecentCache.js';
 
 export type RealtimeServer = Server<
@@ -45,7 +44,7 @@ export interface RealtimeContext {
   cache: RecentCache;
   presence: PresenceStore;
   /** Chat messages and reactions per person: in Redis across the cluster, else this node's. */
-  chatLimiter: ChatRateLimiter;
+  chatLimiter: RateLimit;
   /** Last typing indicator relayed per `userId\nroom` (throttle). */
   typingAt: Map<string, number>;
   /** Whether other nodes exist to tell (serverSideEmit needs a cluster adapter). */

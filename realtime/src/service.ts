@@ -9,13 +9,16 @@ import {
   counter,
   createMetrics,
   createRedis,
+  memoryRateLimit,
   migrate,
   once,
   openDatabase,
   opsRoutes,
+  redisRateLimit,
   redisTokenGenerations,
   startSocketServer,
   toAppError,
+  TokenBuckets,
   toErrorBody,
   verifyAccessToken,
   type Db,
@@ -39,7 +42,6 @@ import {
 import { memoryPresence, redisPresence } from './Presence.js';
 import { bridgeEmitter } from './emitterBridge.js';
 import { GroupCommit } from './GroupCommit.js';
-import { RateLimiter, memoryRateLimiter, redisRateLimiter } from './RateLimiter.js';
 import { noCache, redisRecentCache } from './RecentCache.js';
 
 export const REALTIME_MIGRATIONS_DIR = fileURLToPath(new URL('../migrations', import.meta.url));
@@ -178,6 +180,7 @@ export async function startRealtime(
     const pendingCounts = new Map<string, number>();
     const expiryTimers = new Map<string, NodeJS.Timeout>();
     const store = new ChatStore(db);
+    const chatRate = { capacity: config.limits.chatRateMessages, windowMs: config.limits.chatRateWindowMs };
     const ctx: RealtimeContext = {
       io,
       config,
@@ -192,8 +195,8 @@ export async function startRealtime(
         ? redisPresence(redis.data, { nodeId, ttlMs: config.presence.ttlMs }, log)
         : memoryPresence(),
       chatLimiter: redis
-        ? redisRateLimiter(redis.data, config.limits.chatRateMessages, config.limits.chatRateWindowMs, log)
-        : memoryRateLimiter(config.limits.chatRateMessages, config.limits.chatRateWindowMs),
+        ? redisRateLimit(redis.data, { ...chatRate, prefix: 'rt:rate:chat:', logger: log })
+        : memoryRateLimit(chatRate),
       typingAt: new Map(),
       clustered: !!redis,
       announceCount: (room, count) => pendingCounts.set(room, count),
@@ -295,7 +298,10 @@ export async function startRealtime(
       }
     });
 
-    const eventLimiter = new RateLimiter(config.limits.socketEventsPerSecond * 2, 2_000);
+    const eventLimiter = new TokenBuckets({
+      capacity: config.limits.socketEventsPerSecond * 2,
+      windowMs: 2_000,
+    });
 
     io.on('connection', (socket: RealtimeSocket) => {
       connections.inc();
