@@ -170,6 +170,8 @@ export class Recorder {
           else void this.finish(run, end === 'ffmpeg_exited' ? 'source_closed' : 'failed', log);
         },
         onRun: (owner, part) => this.resume(run, owner, part, log),
+        // Each part is its own file: a teacher back from a reload is recorded at once.
+        overlapRuns: true,
         logger: log,
       }),
       workDir,

@@ -203,6 +203,10 @@ export interface TapFfmpeg {
   /**
    * Asks ffmpeg to finish (`q` on stdin, then SIGINT, then SIGKILL after `graceMs` each) so
    * the output is finalized; resolves with the exit code. Idempotent.
+   *
+   * ffmpeg reads `q` only between packets: with no packet coming (every source closed) it ends
+   * at its 10 s input timeout, whatever is sent; a single SIGINT ends it cleanly then too, a
+   * second one at once but without a readable file (ffmpeg 5.1, measured).
    */
   stop(graceMs?: number): Promise<number | string>;
 }
@@ -308,6 +312,13 @@ export async function runFfmpegOnTaps(
   return { process: child, exited, progress, stop };
 }
 
+/**
+ * How long `stop` gives an ffmpeg whose sources all closed at each step: it reads no `q` and a
+ * single SIGINT takes effect only at its 10 s input timeout, so SIGKILL must come after that
+ * (or the output is left unfinalized).
+ */
+const SILENT_STOP_GRACE_MS = 15_000;
+
 /** How a `TapChain`'s running ffmpeg ended without being stopped. */
 export type TapChainEnd = 'sources_closed' | 'ffmpeg_exited' | 'ffmpeg_failed' | 'switch_failed';
 
@@ -325,6 +336,12 @@ export interface TapChainOptions {
   onEnd(end: TapChainEnd, err?: unknown): void;
   /** A new run started on `owner`'s replacement sources (run 2 and later). */
   onRun?(owner: Peer, run: number): void;
+  /**
+   * A run whose sources all closed ends in the background (ffmpeg's 10 s input timeout, see
+   * `TapFfmpeg.stop`) while the next one starts at once, and `stop` waits for both. Only for
+   * runs that write separate outputs (recording parts; not a live playlist). @default false
+   */
+  overlapRuns?: boolean;
   logger: Logger;
 }
 
@@ -349,6 +366,8 @@ export class TapChain {
   readonly layout: string;
   private switching?: Promise<void>;
   private stopping?: Promise<unknown>;
+  /** Earlier runs still finishing (`overlapRuns`). */
+  private readonly draining = new Set<Promise<unknown>>();
 
   constructor(
     private readonly room: Room,
@@ -398,7 +417,13 @@ export class TapChain {
     this.switching = (async () => {
       const previous = { ffmpeg: this.ffmpeg, taps: this.taps };
       this.ffmpeg = undefined;
-      await previous.ffmpeg?.stop(this.options.graceMs).catch(() => undefined);
+      const silent = previous.taps.every((t) => t.consumer.closed);
+      const ended = previous.ffmpeg?.stop(this.graceFor(previous.taps)).catch(() => undefined);
+      if (ended && this.options.overlapRuns && silent) {
+        // No packet will come: waiting would cost the new sources up to 10 s of recording.
+        this.draining.add(ended);
+        void ended.finally(() => this.draining.delete(ended));
+      } else await ended;
       for (const tap of previous.taps) tap.close();
       if (this.stopping) return;
       await this.run(sources);
@@ -409,6 +434,13 @@ export class TapChain {
       .finally(() => (this.switching = undefined));
   };
 
+  /** `stop`'s grace for the ffmpeg reading `taps`: longer when no packet will come. */
+  private graceFor(taps: readonly RtpTap[]): number {
+    const graceMs = this.options.graceMs ?? 5000;
+    const silent = taps.length > 0 && taps.every((t) => t.consumer.closed);
+    return silent ? Math.max(graceMs, SILENT_STOP_GRACE_MS) : graceMs;
+  }
+
   /**
    * Ends the chain once: waits for a switch under way, lets ffmpeg finalize its output, closes
    * the taps. Resolves with ffmpeg's exit code (or the error stopping it), undefined if none ran.
@@ -417,7 +449,8 @@ export class TapChain {
     this.room.off('producer', this.onProducer);
     this.stopping ??= (async () => {
       await this.switching;
-      const code = await this.ffmpeg?.stop(this.options.graceMs).catch((err: unknown) => err);
+      const code = await this.ffmpeg?.stop(this.graceFor(this.taps)).catch((err: unknown) => err);
+      await Promise.all(this.draining);
       for (const tap of this.taps) tap.close();
       return code;
     })();
