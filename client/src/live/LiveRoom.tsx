@@ -512,8 +512,9 @@ function RecordingControls({
       )}
       {recording.active && (
         <small data-testid="recording-hint">
-          Recording what you share now. Turning the camera off and on keeps recording; a camera or microphone
-          started only after Record is not recorded.
+          Recording what you share now. Turning the camera off and on keeps recording, and so does reloading
+          the page: start the camera and microphone again right away. A camera or microphone started only
+          after Record is not recorded.
         </small>
       )}
       {(message ?? ended) && (
