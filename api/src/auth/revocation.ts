@@ -1,4 +1,4 @@
-import { AppError, type Db, type Logger } from '@learnlive/common';
+import { AppError, withTimeout, type Db, type Logger } from '@learnlive/common';
 import { userRoom, type AccessRevocationReason } from '@learnlive/contracts';
 import type { ApiContext } from '../context.js';
 import { NotifiedCache } from '../notifiedCache.js';
@@ -85,18 +85,13 @@ export async function accessRevoked(
 ): Promise<void> {
   ctx.revocation.forget(userId);
   if (ctx.generations) {
-    let timer: NodeJS.Timeout | undefined;
-    await Promise.race([
+    await withTimeout(
       ctx.generations.record(userId, generation, ctx.config.auth.accessTokenTtlSeconds),
-      new Promise((_, reject) => {
-        timer = setTimeout(() => reject(new Error('timed out')), RECORD_TIMEOUT_MS);
-      }),
-    ])
-      .catch((err: unknown) =>
-        // The API itself still refuses the old tokens; only a new realtime handshake is not.
-        ctx.logger.warn({ err: String(err), userId }, 'token generation not recorded for realtime'),
-      )
-      .finally(() => clearTimeout(timer));
+      RECORD_TIMEOUT_MS,
+    ).catch((err: unknown) =>
+      // The API itself still refuses the old tokens; only a new realtime handshake is not.
+      ctx.logger.warn({ err: String(err), userId }, 'token generation not recorded for realtime'),
+    );
   }
   const rooms = [userRoom(userId)];
   ctx.publisher.publish(rooms, 'auth:revoked', { reason });

@@ -9,6 +9,29 @@ export function once<T>(fn: () => Promise<T>): () => Promise<T> {
   return () => (result ??= fn());
 }
 
+/**
+ * `promise`, or a rejection with `message` once `ms` passed without an answer (for calls to a
+ * dependency that may hang: readiness checks, Redis on a request path). The timer is cleared
+ * either way; the call itself is not cancelled.
+ */
+export async function withTimeout<T>(
+  promise: Promise<T>,
+  ms: number,
+  message = `no answer within ${ms} ms`,
+): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    return await Promise.race([
+      promise,
+      new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new Error(message)), ms);
+      }),
+    ]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 /** Closes children in order; one child failing does not stop the others. */
 export async function closeAll(
   logger: Logger,

@@ -1,5 +1,6 @@
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
+import { withTimeout } from './lifecycle.js';
 
 /** A rate: `capacity` at once, refilled evenly over `windowMs` (so `capacity` per window). */
 export interface RateOptions {
@@ -107,14 +108,12 @@ export function redisRateLimit(redis: Redis, options: RedisRateOptions): RateLim
   let warned = false;
   return {
     async take(key) {
-      let timer: NodeJS.Timeout | undefined;
       try {
-        const taken = await Promise.race([
+        const taken = await withTimeout(
           client.learnliveRateTake!(options.prefix + key, options.capacity, options.windowMs),
-          new Promise<never>((_, reject) => {
-            timer = setTimeout(() => reject(new Error('redis timeout')), options.timeoutMs ?? 250);
-          }),
-        ]);
+          options.timeoutMs ?? 250,
+          'redis timeout',
+        );
         warned = false;
         return taken === 1;
       } catch (err) {
@@ -122,8 +121,6 @@ export function redisRateLimit(redis: Redis, options: RedisRateOptions): RateLim
           options.logger.warn({ err: String(err) }, 'rate limit in Redis failed; limiting per process');
         warned = true;
         return fallback.take(key);
-      } finally {
-        clearTimeout(timer);
       }
     },
   };

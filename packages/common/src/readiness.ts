@@ -1,4 +1,5 @@
 import type { Health, Readiness, ServiceName } from '@learnlive/contracts';
+import { withTimeout } from './lifecycle.js';
 
 export type ReadinessCheck = () => Promise<unknown>;
 
@@ -17,22 +18,11 @@ export class Ops {
   async readiness(): Promise<Readiness> {
     const entries = await Promise.all(
       Object.entries(this.checks).map(async ([name, check]) => {
-        let timer: NodeJS.Timeout | undefined;
         try {
-          await Promise.race([
-            check(),
-            new Promise((_, reject) => {
-              timer = setTimeout(
-                () => reject(new Error(`no answer within ${this.timeoutMs} ms`)),
-                this.timeoutMs,
-              );
-            }),
-          ]);
+          await withTimeout(check(), this.timeoutMs);
           return [name, { ok: true }] as const;
         } catch (err) {
           return [name, { ok: false, error: err instanceof Error ? err.message : String(err) }] as const;
-        } finally {
-          clearTimeout(timer);
         }
       }),
     );
