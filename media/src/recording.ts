@@ -242,8 +242,8 @@ export class Recorder {
       clearTimeout(waited.timer);
       run.waiting = undefined;
     }
-    const peer = owner.userId === run.claims.sub && !owner.isClosed ? owner : this.recordingPeer(run);
-    if (peer !== run.byPeer && !peer.isClosed) this.watchPeer(run, peer, log);
+    // The chain only follows the recording user's producers: `owner` is their current peer.
+    if (owner !== run.byPeer && !owner.isClosed) this.watchPeer(run, owner, log);
     log.info({ part, peerId: run.byPeer.id, waited: waited?.reason }, 'recording continues in a new part');
     if (waited && !run.room.isClosed) run.room.broadcast(undefined, 'recording', this.state(run.room.id));
   }

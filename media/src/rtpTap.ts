@@ -319,6 +319,9 @@ export async function runFfmpegOnTaps(
  */
 const SILENT_STOP_GRACE_MS = 15_000;
 
+/** Every source of these taps closed: their ffmpeg gets no packet any more. */
+const allClosed = (taps: readonly RtpTap[]) => taps.length > 0 && taps.every((t) => t.consumer.closed);
+
 /** How a `TapChain`'s running ffmpeg ended without being stopped. */
 export type TapChainEnd = 'sources_closed' | 'ffmpeg_exited' | 'ffmpeg_failed' | 'switch_failed';
 
@@ -399,7 +402,7 @@ export class TapChain {
       );
       for (const tap of taps) {
         tap.consumer.on('producerclose', () => {
-          if (current() && taps.every((t) => t.consumer.closed)) this.options.onEnd('sources_closed');
+          if (current() && allClosed(taps)) this.options.onEnd('sources_closed');
         });
       }
     } catch (err) {
@@ -417,9 +420,8 @@ export class TapChain {
     this.switching = (async () => {
       const previous = { ffmpeg: this.ffmpeg, taps: this.taps };
       this.ffmpeg = undefined;
-      const silent = previous.taps.every((t) => t.consumer.closed);
       const ended = previous.ffmpeg?.stop(this.graceFor(previous.taps)).catch(() => undefined);
-      if (ended && this.options.overlapRuns && silent) {
+      if (ended && this.options.overlapRuns && allClosed(previous.taps)) {
         // No packet will come: waiting would cost the new sources up to 10 s of recording.
         this.draining.add(ended);
         void ended.finally(() => this.draining.delete(ended));
@@ -437,8 +439,7 @@ export class TapChain {
   /** `stop`'s grace for the ffmpeg reading `taps`: longer when no packet will come. */
   private graceFor(taps: readonly RtpTap[]): number {
     const graceMs = this.options.graceMs ?? 5000;
-    const silent = taps.length > 0 && taps.every((t) => t.consumer.closed);
-    return silent ? Math.max(graceMs, SILENT_STOP_GRACE_MS) : graceMs;
+    return allClosed(taps) ? Math.max(graceMs, SILENT_STOP_GRACE_MS) : graceMs;
   }
 
   /**
