@@ -470,11 +470,25 @@ describe.each(DATABASE_ADAPTERS)('accounts on %s', (_name, create) => {
     const mine = await tokenFor(learner);
     expect(mine.body).toMatchObject({ room: `course:${courseId}`, role: 'member' });
     const claims = verifyRoomToken((mine.body as { token: string }).token, TEST_JWT_SECRET);
-    expect(claims).toMatchObject({ sub: learner.user.id, kind: 'course', role: 'member' });
+    expect(claims).toMatchObject({ sub: learner.user.id, kind: 'course', role: 'member', gen: 0 });
     expect((await tokenFor(teacher)).body).toMatchObject({ role: 'moderator' });
+    // Room tokens carry the access token's generation (the media service cuts older ones).
+    expect(
+      (await h.call('POST', '/api/auth/sign-out-everywhere', { token: learner.accessToken })).status,
+    ).toBe(204);
+    const again = SessionResponseSchema.parse(
+      (
+        await h.call('POST', '/api/auth/sign-in', {
+          body: { email: 'learn@example.org', password: 'correct horse battery' },
+        })
+      ).body,
+    );
+    const fresh = await tokenFor(again);
+    expect(verifyRoomToken((fresh.body as { token: string }).token, TEST_JWT_SECRET).gen).toBe(1);
+    expectProblem(await tokenFor(learner), 401, 'token_expired');
     expectProblem(await tokenFor(stranger), 403, 'forbidden');
-    expectProblem(await tokenFor(learner, 'nope:abc'), 404, 'not_found');
-    expectProblem(await tokenFor(learner, 'course:not-a-uuid'), 404, 'not_found');
+    expectProblem(await tokenFor(again, 'nope:abc'), 404, 'not_found');
+    expectProblem(await tokenFor(again, 'course:not-a-uuid'), 404, 'not_found');
     expectProblem(await h.call('POST', `/api/rooms/course:${courseId}/token`), 401, 'unauthenticated');
   });
 });

@@ -74,6 +74,8 @@ export function roomRoutes(app: OpenAPIHono, ctx: ApiContext): void {
       room,
       kind: kind.data,
       role: grant.role,
+      // The media service cuts the peer once the API records a newer generation (a revocation).
+      gen: user.gen,
     };
     return c.json(
       {

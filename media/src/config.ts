@@ -23,6 +23,12 @@ export const mediaEnvSchema = z.object({
   MEDIA_PUBLIC_URL: env.url(['http', 'https']).optional(),
   /** A media node silent this long is presumed dead and its rooms go to live nodes. */
   MEDIA_PLACEMENT_TTL_MS: env.int(6000, 1000, 60_000),
+  /**
+   * How often connected peers are checked against the token generations the API records on a
+   * revocation (sign-out everywhere, password or role change, ban): a revoked user's peer is cut
+   * within this. Needs REDIS_URL (or the all-in-one's shared record). @default 10000
+   */
+  MEDIA_REVOCATION_CHECK_MS: env.int(10_000, 100, 600_000),
   JWT_SECRET: env.secret(),
   /** coturn `static-auth-secret`; unset: no TURN servers are handed out. */
   TURN_SECRET: z.string().min(16, 'must be at least 16 characters').optional(),
@@ -76,6 +82,7 @@ export function loadMediaConfig(source: Env = process.env) {
     redisUrl: e.REDIS_URL,
     publicUrl: e.MEDIA_PUBLIC_URL,
     placementTtlMs: e.MEDIA_PLACEMENT_TTL_MS,
+    revocationCheckMs: e.MEDIA_REVOCATION_CHECK_MS,
     jwtSecret: e.JWT_SECRET,
     turnSecret: e.TURN_SECRET,
     turnTtlSeconds: e.MEDIA_TURN_TTL_SECONDS,

@@ -3,19 +3,23 @@ import {
   closeAll,
   counter,
   createQueue,
+  createRedis,
   createS3Client,
   createMetrics,
   once,
   opsRoutes,
+  redisTokenGenerations,
   startSocketServer,
   type JobQueue,
   type Logger,
   type SocketEngine,
+  type TokenGenerations,
 } from '@learnlive/common';
 import { Server } from 'socket.io';
 import type { MediaConfig } from './config.js';
 import { LiveStreams } from './liveHls.js';
 import { Recorder } from './recording.js';
+import { RevocationCheck } from './revocation.js';
 import { RedisPlacement, singleNode, type Placement } from './Placement.js';
 import { Rooms } from './Rooms.js';
 import { MemoryRoomStateStore, RedisRoomStateStore } from './RoomState.js';
@@ -47,6 +51,12 @@ export interface MediaDeps {
    * in-process queue of this process).
    */
   queue?: JobQueue;
+  /**
+   * Users' token generations after a revocation (recorded by the API): a handshake with an older
+   * room token is refused and connected peers are checked every MEDIA_REVOCATION_CHECK_MS.
+   * Default: Redis when REDIS_URL is set; the all-in-one passes the one its API writes.
+   */
+  generations?: TokenGenerations;
 }
 
 /** The SFU: a pool of mediasoup workers and the socket.io signalling that drives them. */
@@ -102,6 +112,18 @@ export async function startMedia(
     log.child({ module: 'live-hls' }),
   );
   if (!queue) log.warn('recording is off: set REDIS_URL (the transcoder consumes its jobs there)');
+  // Media alone without Redis (embedded) has no record of the API's revocations: nothing to check,
+  // so no handshake is refused and no peer is cut for that (the room token's 5 minutes still apply).
+  const generationsRedis =
+    !deps.generations && config.redisUrl
+      ? createRedis(config.redisUrl, 'media-token-generations')
+      : undefined;
+  // ioredis reconnects by itself; without a listener an outage would crash the process.
+  generationsRedis?.on('error', (err) => log.warn({ err }, 'token generations redis error'));
+  const generations = deps.generations ?? (generationsRedis && redisTokenGenerations(generationsRedis));
+  const revocation =
+    generations &&
+    new RevocationCheck(generations, config.revocationCheckMs, log.child({ module: 'revocation' }));
   // Load for placement: peers per worker (a worker is a core).
   const placementStatus = async () => {
     const open = await rooms.list();
@@ -147,6 +169,7 @@ export async function startMedia(
       recorder,
       streams,
       iceServers: (userId) => turnCredentials(turn, userId),
+      revocation,
       logger: log,
       onRequest: (name, ok) => requests.inc({ request: name, ok: String(ok) }),
     });
@@ -163,6 +186,7 @@ export async function startMedia(
       streams,
       close: once(() =>
         closeAll(log, [
+          ['revocation check', () => revocation?.close()],
           // Recordings first: their files are finalized, uploaded and queued before rooms go.
           ['recordings', () => recorder.close()],
           ['live streams', () => streams.close()],
@@ -172,11 +196,14 @@ export async function startMedia(
           ['signalling', () => server.close()],
           ['workers', () => pool.close()],
           ['queue', () => ownQueue?.close()],
+          ['token generations', () => generationsRedis?.disconnect()],
           ['storage', () => s3.destroy()],
         ]),
       ),
     };
   } catch (err) {
+    revocation?.close();
+    generationsRedis?.disconnect();
     await placement.close();
     await store.close();
     await ownQueue?.close();

@@ -17,6 +17,7 @@ import type { Peer, Emit } from './Peer.js';
 import type { Placement } from './Placement.js';
 import type { LiveStreams } from './liveHls.js';
 import type { Recorder } from './recording.js';
+import type { RevocationCheck } from './revocation.js';
 import type { Room } from './Room.js';
 import type { Rooms } from './Rooms.js';
 
@@ -59,6 +60,11 @@ export interface SignallingOptions {
   recorder: Recorder;
   streams: LiveStreams;
   iceServers: (userId: string) => IceServer[];
+  /**
+   * Refuses handshakes with a revoked token generation and cuts revoked users' sessions
+   * periodically. None: no revocations are known here (media alone, without Redis).
+   */
+  revocation?: RevocationCheck;
   logger: Logger;
   /** Called for every answered request (metrics). */
   onRequest?: (name: MediaRequestName, ok: boolean) => void;
@@ -72,7 +78,8 @@ const empty = {} as Record<string, never>;
  * mediasoup unvalidated.
  */
 export function attachSignalling(io: MediaServer, options: SignallingOptions): void {
-  const { rooms, logger } = options;
+  const { rooms, logger, revocation } = options;
+  const sessions = new Set<Session>();
 
   io.use(async (socket, next) => {
     const token: unknown = socket.handshake.auth?.token;
@@ -80,6 +87,9 @@ export function attachSignalling(io: MediaServer, options: SignallingOptions): v
       if (typeof token !== 'string' || token.length > 4096)
         throw new AppError('unauthenticated', 'a room token is required (auth.token)');
       socket.data.claims = verifyRoomToken(token, options.jwtSecret);
+      const { sub, gen } = socket.data.claims;
+      if (await revocation?.isRevoked(sub, gen ?? 0))
+        throw new AppError('token_expired', 'this room token was revoked; refresh the session');
       // With several media nodes, a room lives on one: the client is sent there.
       const where = await options.placement.locate(socket.data.claims.room);
       if (!where.here) {
@@ -217,6 +227,22 @@ export function attachSignalling(io: MediaServer, options: SignallingOptions): v
       return handler({ ...session, room, peer }, parsed.data as never);
     }
 
-    socket.on('disconnect', () => detach(session));
+    sessions.add(session);
+    socket.on('disconnect', () => {
+      sessions.delete(session);
+      detach(session);
+    });
+  });
+
+  /** The user's access was revoked: the peer leaves its room as on a kick, the socket is cut. */
+  const cut = (session: Session) => {
+    session.log.info('access revoked: peer cut');
+    session.socket.emit('revoked', { reason: 'access_revoked' });
+    detach(session);
+    session.socket.disconnect(true);
+  };
+  revocation?.start(function* () {
+    for (const session of sessions)
+      yield { userId: session.claims.sub, generation: session.claims.gen ?? 0, cut: () => cut(session) };
   });
 }

@@ -26,8 +26,11 @@ export function startTestMedia(env: Env = {}, deps?: MediaDeps, logName = 'media
 /** The service's signalling URL. */
 export const mediaUrl = (media: MediaService) => `http://127.0.0.1:${media.port}`;
 
-/** A room token for `sub` (named `sub`), valid 10 minutes; the room kind comes from the id (`live:…`). */
-export function roomToken(room: string, role: RoomRole, sub: string): string {
+/**
+ * A room token for `sub` (named `sub`), valid 10 minutes; the room kind comes from the id (`live:…`).
+ * `gen`: the user's token generation it carries (none: 0).
+ */
+export function roomToken(room: string, role: RoomRole, sub: string, gen?: number): string {
   const kind = room.split(':')[0] as 'live' | 'mentor';
-  return signToken({ typ: 'room', sub, name: sub, room, kind, role }, TEST_JWT_SECRET, 600);
+  return signToken({ typ: 'room', sub, name: sub, room, kind, role, gen }, TEST_JWT_SECRET, 600);
 }

@@ -9,6 +9,11 @@ export interface AuthUser {
   id: string;
   role: UserRole;
   name: string;
+  /**
+   * The access token's generation (`gen`, 0 when the token has none): room tokens carry it on.
+   * Absent for a caller known otherwise (a signed calendar link).
+   */
+  gen?: number;
 }
 
 declare module 'hono' {
@@ -28,7 +33,7 @@ export function authenticator(jwtSecret: string, revocation: AccessRevocation): 
   // Verifying an HS256 token with jsonwebtoken costs more CPU than many routes' own work (it
   // re-parses the key each time); a token string verified once stays valid until its `exp`
   // (revocation is checked on every use, below).
-  const verified = new Map<string, { user: AuthUser; generation: number; expiresAtMs: number }>();
+  const verified = new Map<string, { user: AuthUser; expiresAtMs: number }>();
   const verify = (token: string): AuthUser | Promise<AuthUser> => {
     let hit = verified.get(token);
     if (hit && hit.expiresAtMs <= Date.now()) {
@@ -38,15 +43,14 @@ export function authenticator(jwtSecret: string, revocation: AccessRevocation): 
     if (!hit) {
       const claims = verifyAccessToken(token, jwtSecret);
       hit = {
-        user: { id: claims.sub, role: claims.role, name: claims.name },
-        generation: claims.gen ?? 0,
+        user: { id: claims.sub, role: claims.role, name: claims.name, gen: claims.gen ?? 0 },
         expiresAtMs: claims.exp * 1000,
       };
       if (verified.size >= 10_000) verified.clear();
       verified.set(token, hit);
     }
     const { user } = hit;
-    const pending = revocation.check(user.id, hit.generation);
+    const pending = revocation.check(user.id, user.gen ?? 0);
     return pending ? pending.then(() => user) : user;
   };
   return async (c, next) => {

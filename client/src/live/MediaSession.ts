@@ -15,6 +15,7 @@ import type {
   RecordingState,
   RoomRole,
 } from '@learnlive/contracts';
+import { refreshSession } from '../lib/api.js';
 
 type MediaSocket = Socket<MediaServerToClientEvents, MediaClientToServerEvents>;
 
@@ -184,6 +185,8 @@ export class MediaSession {
         socket.close();
         this.mediaUrl = data.location;
         void this.start();
+      } else if (data.code === 'token_expired') {
+        this.accessRevoked();
       } else if (data.code) {
         socket.close();
         this.set({ status: 'failed', error: `You cannot join: ${data.message ?? data.code}.` });
@@ -249,6 +252,7 @@ export class MediaSession {
         this.socket?.close();
         this.set({ status: 'kicked', error: 'You were removed from this room.' });
       },
+      revoked: () => this.accessRevoked(),
       rejoin: () => {
         this.teardownMedia();
         this.set({ status: 'reconnecting', error: 'The media server restarted. Rejoining…' });
@@ -607,6 +611,20 @@ export class MediaSession {
     const describe = (t: types.Transport | undefined) =>
       t ? (t.closed ? 'closed' : t.connectionState) : undefined;
     return { send: describe(this.sendTransport), recv: describe(this.recvTransport) };
+  }
+
+  /**
+   * The user's access was revoked (sign-out everywhere, password or role change, suspension) or
+   * the room token expired: as for the realtime layer's `auth:revoked`, the session is refreshed.
+   * If that fails the session is cleared and the pages show sign-in; if it works (a role change),
+   * joining again needs a new room token: a reload.
+   */
+  private accessRevoked(): void {
+    this.teardownMedia();
+    this.republish = [];
+    this.socket?.close();
+    this.set({ status: 'failed', error: 'Your access to this room ended. Reload the page to join again.' });
+    void refreshSession().catch(() => undefined);
   }
 
   private teardownMedia(): void {

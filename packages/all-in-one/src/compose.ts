@@ -59,7 +59,7 @@ export async function startSystem(config: AllInOneConfig, logger: Logger): Promi
       LOG_LEVEL: config.logLevel,
     };
 
-    // The API records revoked token generations here; the realtime handshake reads them.
+    // The API records revoked token generations here; realtime and media read them.
     const generations = memoryTokenGenerations();
     const realtime = await startRealtime(
       loadRealtimeConfig({ ...base, REALTIME_PORT: String(config.ports.realtime) }),
@@ -75,7 +75,7 @@ export async function startSystem(config: AllInOneConfig, logger: Logger): Promi
       }),
       logger,
       // Recordings' transcode jobs go to the queue the transcoder consumes.
-      { queue },
+      { queue, generations },
     );
     closers.push(['media', media.close]);
     const transcoder = await startTranscoder(

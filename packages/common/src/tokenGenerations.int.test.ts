@@ -41,6 +41,19 @@ describe.each([
     expect(await reader.current('u2')).toBeUndefined();
   });
 
+  it('reads many users at once: only those with a record', async () => {
+    const [writer, reader] = [open(), open()];
+    await writer.record('many-1', 2, 60);
+    await writer.record('many-3', 5, 60);
+    expect(await reader.currentMany([])).toEqual(new Map());
+    expect(await reader.currentMany(['many-1', 'many-2', 'many-3'])).toEqual(
+      new Map([
+        ['many-1', 2],
+        ['many-3', 5],
+      ]),
+    );
+  });
+
   it('forgets a record after its lifetime (every older token has expired by then)', async () => {
     const [writer, reader] = [open(), open()];
     await writer.record('short', 1, 1);

@@ -2,20 +2,26 @@ import type { Redis } from 'ioredis';
 
 /**
  * Users' token generations after a revocation, for services that cannot ask the API's database
- * (the realtime handshake). The API records a user's new generation after the commit of every
- * bump (sign-out everywhere, password or role change, ban), kept for the access-token lifetime:
- * after that every token of an older generation has expired anyway. A user without a record had
+ * (the realtime and media handshakes, media's periodic check of its peers). The API records a
+ * user's new generation after the commit of every bump (sign-out everywhere, password or role
+ * change, ban), kept for the access-token lifetime: after that every token of an older
+ * generation has expired anyway. A user without a record had
  * no revocation within that time, so any valid token of theirs is current. Adapters: Redis
- * (separate processes) and memory (the all-in-one, which passes one instance to both).
+ * (separate processes) and memory (the all-in-one, which passes one instance to all three).
  */
 export interface TokenGenerations {
   /** Keeps `generation` (if newer than the one kept) for `ttlSeconds`. */
   record(userId: string, generation: number, ttlSeconds: number): Promise<void>;
   /** The recorded generation, or undefined: no revocation within the access-token lifetime. */
   current(userId: string): Promise<number | undefined>;
+  /**
+   * The recorded generations of those of `userIds` that have one, in one round trip (the media
+   * service checks every connected user each period).
+   */
+  currentMany(userIds: readonly string[]): Promise<Map<string, number>>;
 }
 
-/** The key prefix shared by the API (writer) and the realtime nodes (readers). */
+/** The key prefix shared by the API (writer) and the realtime and media nodes (readers). */
 export const TOKEN_GENERATION_PREFIX = 'learnlive:token-generation:';
 
 // Two bumps committed close together may record out of order: never move backwards.
@@ -30,6 +36,15 @@ export function redisTokenGenerations(redis: Redis, prefix = TOKEN_GENERATION_PR
     async current(userId) {
       const value = await redis.get(prefix + userId);
       return value === null ? undefined : Number(value);
+    },
+    async currentMany(userIds) {
+      const found = new Map<string, number>();
+      if (userIds.length === 0) return found;
+      const values = await redis.mget(userIds.map((userId) => prefix + userId));
+      values.forEach((value, i) => {
+        if (value !== null) found.set(userIds[i]!, Number(value));
+      });
+      return found;
     },
   };
 }
@@ -50,5 +65,13 @@ export function memoryTokenGenerations(now: () => number = Date.now): TokenGener
       return Promise.resolve();
     },
     current: (userId) => Promise.resolve(live(userId)?.generation),
+    currentMany(userIds) {
+      const found = new Map<string, number>();
+      for (const userId of userIds) {
+        const generation = live(userId)?.generation;
+        if (generation !== undefined) found.set(userId, generation);
+      }
+      return Promise.resolve(found);
+    },
   };
 }

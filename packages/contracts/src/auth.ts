@@ -48,6 +48,12 @@ export const RoomTokenClaimsSchema = z.object({
   room: z.string().regex(/^(course|live|mentor|dm):[\w-]+$/, 'must be kind:id'),
   kind: RoomKindSchema,
   role: RoomRoleSchema,
+  /**
+   * The user's token generation when issued (the access token's `gen`): the media service cuts
+   * the peer once the API records a newer one (sign-out everywhere, password or role change,
+   * ban). @default 0
+   */
+  gen: z.number().int().min(0).optional(),
 });
 export type RoomTokenClaims = z.infer<typeof RoomTokenClaimsSchema>;
 

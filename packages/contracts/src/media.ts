@@ -311,6 +311,11 @@ export interface MediaServerToClientEvents {
   connectionQuality: (event: ConnectionQuality) => void;
   /** This peer was removed: its transports are closed and rejoining is refused. */
   kicked: (event: { byPeerId: string }) => void;
+  /**
+   * The user's access was revoked (sign-out everywhere, password or role change, ban): this peer
+   * was removed from the room and the socket is disconnected. Refresh the session, then join again.
+   */
+  revoked: (event: { reason: 'access_revoked' }) => void;
   /** The room's recording started or stopped. */
   recording: (state: RecordingState) => void;
   /** The room's media process restarted: leave and join again (same token). */
