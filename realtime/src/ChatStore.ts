@@ -67,6 +67,27 @@ export interface SendResult {
   duplicate: boolean;
 }
 
+interface RoomRow {
+  slow_mode_seconds: number;
+  locked: boolean;
+  last_offset: string;
+  last_rev: string;
+}
+
+const LOCK_ROOM =
+  'select slow_mode_seconds, locked, last_offset, last_rev from rt_rooms where room = $1 for update';
+
+/**
+ * Locks the room's row (its offsets are taken under this lock, in commit order) and reads it;
+ * a room's first message creates the row. One statement once the room exists.
+ */
+async function lockRoom(tx: Queryable, room: string): Promise<RoomRow> {
+  const row = (await tx.query<RoomRow>(LOCK_ROOM, [room], { prepare: true })).rows[0];
+  if (row) return row;
+  await tx.query('insert into rt_rooms (room) values ($1) on conflict (room) do nothing', [room]);
+  return (await tx.query<RoomRow>(LOCK_ROOM, [room], { prepare: true })).rows[0]!;
+}
+
 /** Why one send of a batch is refused, or undefined when it may be stored. */
 function refuse(
   send: SendInput,
@@ -135,13 +156,7 @@ export class ChatStore {
     room: string,
     sends: readonly SendInput[],
   ): Promise<Array<Outcome<SendResult>>> {
-    await tx.query('insert into rt_rooms (room) values ($1) on conflict (room) do nothing', [room]);
-    const state = (
-      await tx.query<{ slow_mode_seconds: number; locked: boolean; last_offset: string; last_rev: string }>(
-        'select slow_mode_seconds, locked, last_offset, last_rev from rt_rooms where room = $1 for update',
-        [room],
-      )
-    ).rows[0]!;
+    const state = await lockRoom(tx, room);
     const authors = [...new Set(sends.map((s) => s.author.userId))];
     const standing = new Map(
       (
@@ -161,6 +176,7 @@ export class ChatStore {
              end as wait_seconds
            from unnest($2::text[]) as u(user_id)`,
           [room, authors, state.slow_mode_seconds],
+          { prepare: true },
         )
       ).rows.map((r) => [r.user_id, r]),
     );
@@ -214,12 +230,18 @@ export class ChatStore {
     }
     if (!accepted.length) return outcomes as Array<Outcome<SendResult>>;
 
+    // one statement: the rows, and the room's offset and revision moved past them
     const { rows } = await tx.query<MessageRow>(
-      `insert into rt_messages (room, "offset", rev, user_id, name, text, reply_to, client_id)
-       select $1, $2::bigint + i.n, $3::bigint + i.n, i.user_id, i.name, i.text, i.reply_to, i.client_id
-       from unnest($4::text[], $5::text[], $6::text[], $7::bigint[], $8::text[]) with ordinality
-         as i(user_id, name, text, reply_to, client_id, n)
-       returning ${MESSAGE_COLUMNS}`,
+      `with added as (
+         insert into rt_messages (room, "offset", rev, user_id, name, text, reply_to, client_id)
+         select $1, $2::bigint + i.n, $3::bigint + i.n, i.user_id, i.name, i.text, i.reply_to, i.client_id
+         from unnest($4::text[], $5::text[], $6::text[], $7::bigint[], $8::text[]) with ordinality
+           as i(user_id, name, text, reply_to, client_id, n)
+         returning ${MESSAGE_COLUMNS}
+       ), moved as (
+         update rt_rooms set last_offset = last_offset + $9, last_rev = last_rev + $9 where room = $1
+       )
+       select * from added`,
       [
         room,
         state.last_offset,
@@ -229,11 +251,9 @@ export class ChatStore {
         accepted.map((s) => s.text),
         accepted.map((s) => s.replyTo ?? null),
         accepted.map((s) => s.clientId ?? null),
+        accepted.length,
       ],
-    );
-    await tx.query(
-      'update rt_rooms set last_offset = last_offset + $2, last_rev = last_rev + $2 where room = $1',
-      [room, accepted.length],
+      { prepare: true },
     );
     const messages = rows.map(toMessage).sort((a, b) => a.offset - b.offset);
     return outcomes.map((o) =>
