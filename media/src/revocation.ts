@@ -1,4 +1,4 @@
-import { withTimeout, type Logger, type TokenGenerations } from '@learnlive/common';
+import { isRevoked, withTimeout, type Logger, type TokenGenerations } from '@learnlive/common';
 
 /** How long one read of the recorded generations may take before it counts as failed. */
 const READ_TIMEOUT_MS = 1_000;
@@ -30,14 +30,8 @@ export class RevocationCheck {
   ) {}
 
   /** Whether `generation` of the user was revoked; a store error counts as no (logged). */
-  async isRevoked(userId: string, generation: number): Promise<boolean> {
-    try {
-      const current = await withTimeout(this.generations.current(userId), READ_TIMEOUT_MS);
-      return current !== undefined && generation < current;
-    } catch (err) {
-      this.logger.warn({ err: String(err), userId }, 'token generation check failed; token accepted');
-      return false;
-    }
+  isRevoked(userId: string, generation: number): Promise<boolean> {
+    return isRevoked(this.generations, userId, generation, this.logger);
   }
 
   /** Checks `sessions()` every period until `close`. */

@@ -15,6 +15,7 @@ import {
   openDatabase,
   opsRoutes,
   redisRateLimit,
+  isRevoked,
   redisTokenGenerations,
   startSocketServer,
   toAppError,
@@ -164,18 +165,8 @@ export async function startRealtime(
     if (redis?.emitterSub) await bridgeEmitter(io, redis.emitterSub, log);
 
     const generations = deps.generations ?? (redis ? redisTokenGenerations(redis.data) : undefined);
-    /** Whether the API revoked this generation (a newer one is recorded); unknown counts as no. */
-    const revoked = async (userId: string, generation: number) => {
-      if (!generations) return false;
-      try {
-        const current = await generations.current(userId);
-        return current !== undefined && generation < current;
-      } catch (err) {
-        // Redis away: the API still refuses the token on every request; chat goes on.
-        log.warn({ err: String(err), userId }, 'token generation check failed; token accepted');
-        return false;
-      }
-    };
+    const revoked = (userId: string, generation: number) =>
+      generations ? isRevoked(generations, userId, generation, log) : Promise.resolve(false);
 
     const pendingCounts = new Map<string, number>();
     const expiryTimers = new Map<string, NodeJS.Timeout>();

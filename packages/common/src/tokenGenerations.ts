@@ -1,4 +1,6 @@
 import type { Redis } from 'ioredis';
+import type { Logger } from 'pino';
+import { withTimeout } from './lifecycle.js';
 
 /**
  * Users' token generations after a revocation, for services that cannot ask the API's database
@@ -19,6 +21,29 @@ export interface TokenGenerations {
    * service checks every connected user each period).
    */
   currentMany(userIds: readonly string[]): Promise<Map<string, number>>;
+}
+
+/** How long a handshake waits for the recorded generation before it lets the token through. */
+const CHECK_TIMEOUT_MS = 1_000;
+
+/**
+ * Whether the API revoked `generation` of the user (a newer one is recorded): the realtime and
+ * media handshakes refuse such a token. A store that fails or does not answer in time counts as
+ * no (logged): the API still refuses the token on every request, and chat and media go on.
+ */
+export async function isRevoked(
+  generations: TokenGenerations,
+  userId: string,
+  generation: number,
+  log: Logger,
+): Promise<boolean> {
+  try {
+    const current = await withTimeout(generations.current(userId), CHECK_TIMEOUT_MS);
+    return current !== undefined && generation < current;
+  } catch (err) {
+    log.warn({ err: String(err), userId }, 'token generation check failed; token accepted');
+    return false;
+  }
 }
 
 /** The key prefix shared by the API (writer) and the realtime and media nodes (readers). */
