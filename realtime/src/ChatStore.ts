@@ -74,28 +74,52 @@ interface RoomRow {
   last_rev: string;
 }
 
-const LOCK_ROOM =
-  'select slow_mode_seconds, locked, last_offset, last_rev from rt_rooms where room = $1 for update';
+/** A person's standing in a room when a batch is decided. */
+interface Standing {
+  muted_until: Date | null;
+  banned: boolean;
+  /** Slow mode: seconds until this person may write again (null: no slow mode, never wrote). */
+  wait_seconds: number | null;
+}
+
+interface Parent {
+  room: string;
+  reply_to: unknown;
+  deleted_at: unknown;
+}
+
+const LOCK_ROOMS = `select room, slow_mode_seconds, locked, last_offset, last_rev from rt_rooms
+  where room = any($1::text[]) order by room for update`;
 
 /**
- * Locks the room's row (its offsets are taken under this lock, in commit order) and reads it;
- * a room's first message creates the row. One statement once the room exists.
+ * Locks the rooms' rows in room order (no deadlock between nodes; offsets are taken under these
+ * locks, in commit order) and reads them; a room's first message creates its row. One statement
+ * once the rooms exist.
  */
-async function lockRoom(tx: Queryable, room: string): Promise<RoomRow> {
-  const row = (await tx.query<RoomRow>(LOCK_ROOM, [room], { prepare: true })).rows[0];
-  if (row) return row;
-  await tx.query('insert into rt_rooms (room) values ($1) on conflict (room) do nothing', [room]);
-  return (await tx.query<RoomRow>(LOCK_ROOM, [room], { prepare: true })).rows[0]!;
+async function lockRooms(tx: Queryable, rooms: readonly string[]): Promise<Map<string, RoomRow>> {
+  const read = async () =>
+    new Map(
+      (await tx.query<RoomRow & { room: string }>(LOCK_ROOMS, [rooms], { prepare: true })).rows.map((r) => [
+        r.room,
+        r,
+      ]),
+    );
+  const locked = await read();
+  if (locked.size === rooms.length) return locked;
+  await tx.query('insert into rt_rooms (room) select unnest($1::text[]) on conflict (room) do nothing', [
+    rooms.filter((room) => !locked.has(room)),
+  ]);
+  return read();
 }
 
 /** Why one send of a batch is refused, or undefined when it may be stored. */
 function refuse(
   send: SendInput,
   room: { slow_mode_seconds: number; locked: boolean },
-  standing: { muted_until: Date | null; banned: boolean; wait_seconds: number | null } | undefined,
-  spoke: ReadonlySet<string>,
-  parents: ReadonlyMap<string, { room: string; reply_to: unknown; deleted_at: unknown }>,
-  roomId: string,
+  standing: Standing | undefined,
+  /** This person already has a message accepted in this room in this batch. */
+  spoke: boolean,
+  parents: ReadonlyMap<string, Parent>,
 ): AppError | undefined {
   if (standing?.banned) return new AppError('forbidden', 'you are banned from this room');
   if (standing?.muted_until)
@@ -103,13 +127,13 @@ function refuse(
   if (room.locked && !send.author.moderator)
     return new AppError('forbidden', 'the room is locked: only moderators can write');
   if (!send.author.moderator && room.slow_mode_seconds > 0) {
-    const wait = spoke.has(send.author.userId) ? room.slow_mode_seconds : (standing?.wait_seconds ?? 0);
+    const wait = spoke ? room.slow_mode_seconds : (standing?.wait_seconds ?? 0);
     if (wait > 0)
       return new AppError('rate_limited', `slow mode: wait ${Math.ceil(wait)} s before your next message`);
   }
   if (send.replyTo) {
     const parent = parents.get(send.replyTo);
-    if (!parent || parent.room !== roomId || parent.deleted_at !== null)
+    if (!parent || parent.room !== send.room || parent.deleted_at !== null)
       return new AppError('not_found', 'the message you reply to does not exist in this room');
     if (parent.reply_to !== null)
       return new AppError('bad_request', 'replies are one level deep: reply to the thread’s first message');
@@ -134,133 +158,123 @@ export class ChatStore {
    * Throws when the transaction fails: nothing was stored.
    */
   async sendBatch(sends: readonly SendInput[]): Promise<Array<Outcome<SendResult>>> {
-    const byRoom = new Map<string, number[]>();
-    sends.forEach((send, i) => byRoom.set(send.room, [...(byRoom.get(send.room) ?? []), i]));
+    // The same statements whatever the number of rooms: each round trip waits for this node's
+    // event loop, which a large room's fan-out keeps busy, so a batch over many rooms must not
+    // cost a few round trips per room.
+    const rooms = [...new Set(sends.map((s) => s.room))].sort();
     return this.db.transaction(async (tx) => {
-      const outcomes: Array<Outcome<SendResult>> = [];
-      for (const room of [...byRoom.keys()].sort()) {
-        const indexes = byRoom.get(room)!;
-        const results = await this.sendToRoom(
-          tx,
-          room,
-          indexes.map((i) => sends[i]!),
-        );
-        indexes.forEach((at, j) => (outcomes[at] = results[j]!));
-      }
-      return outcomes;
-    });
-  }
-
-  private async sendToRoom(
-    tx: Queryable,
-    room: string,
-    sends: readonly SendInput[],
-  ): Promise<Array<Outcome<SendResult>>> {
-    const state = await lockRoom(tx, room);
-    const authors = [...new Set(sends.map((s) => s.author.userId))];
-    const standing = new Map(
-      (
-        await tx.query<{
-          user_id: string;
-          muted_until: Date | null;
-          banned: boolean;
-          wait_seconds: number | null;
-        }>(
-          `select u.user_id,
-             (select m.until from rt_mutes m where m.room = $1 and m.user_id = u.user_id and m.until > now()) as muted_until,
-             exists (select 1 from rt_bans b where b.room = $1 and b.user_id = u.user_id
-                     and (b.until is null or b.until > now())) as banned,
-             case when $3::int > 0 then
-               (select extract(epoch from (max(x.created_at) + make_interval(secs => $3::int) - now()))::float8
-                  from rt_messages x where x.room = $1 and x.user_id = u.user_id)
-             end as wait_seconds
-           from unnest($2::text[]) as u(user_id)`,
-          [room, authors, state.slow_mode_seconds],
+      const state = await lockRooms(tx, rooms);
+      const pairs = [...new Set(sends.map((s) => `${s.room}\n${s.author.userId}`))].map((key) =>
+        key.split('\n'),
+      );
+      const standing = new Map(
+        (
+          await tx.query<Standing & { room: string; user_id: string }>(
+            `select p.room, p.user_id,
+               (select m.until from rt_mutes m where m.room = p.room and m.user_id = p.user_id and m.until > now()) as muted_until,
+               exists (select 1 from rt_bans b where b.room = p.room and b.user_id = p.user_id
+                       and (b.until is null or b.until > now())) as banned,
+               (select extract(epoch from (max(x.created_at) + make_interval(secs => r.slow_mode_seconds) - now()))::float8
+                  from rt_messages x where r.slow_mode_seconds > 0 and x.room = p.room and x.user_id = p.user_id) as wait_seconds
+             from unnest($1::text[], $2::text[]) as p(room, user_id)
+             join rt_rooms r on r.room = p.room`,
+            [pairs.map(([room]) => room), pairs.map(([, userId]) => userId)],
+            { prepare: true },
+          )
+        ).rows.map((r) => [`${r.room}\n${r.user_id}`, r]),
+      );
+      const keyed = sends.filter((s) => s.clientId);
+      const earlier = new Map<string, ChatMessage>();
+      if (keyed.length) {
+        const { rows } = await tx.query<MessageRow & { client_id: string }>(
+          `select ${MESSAGE_COLUMNS}, client_id from rt_messages
+           where (room, user_id, client_id) in (select * from unnest($1::text[], $2::text[], $3::text[]))`,
+          [keyed.map((s) => s.room), keyed.map((s) => s.author.userId), keyed.map((s) => s.clientId!)],
           { prepare: true },
-        )
-      ).rows.map((r) => [r.user_id, r]),
-    );
-    const keyed = sends.filter((s) => s.clientId);
-    const earlier = new Map<string, ChatMessage>();
-    if (keyed.length) {
-      const { rows } = await tx.query<MessageRow & { client_id: string }>(
-        `select ${MESSAGE_COLUMNS}, client_id from rt_messages
-         where room = $1 and (user_id, client_id) in (select * from unnest($2::text[], $3::text[]))`,
-        [room, keyed.map((s) => s.author.userId), keyed.map((s) => s.clientId!)],
-      );
-      for (const row of rows) earlier.set(`${row.user_id}\n${row.client_id}`, toMessage(row));
-    }
-    const parentIds = [...new Set(sends.flatMap((s) => (s.replyTo ? [s.replyTo] : [])))];
-    const parents = new Map<string, { room: string; reply_to: unknown; deleted_at: unknown }>();
-    if (parentIds.length) {
-      const { rows } = await tx.query<{ id: string; room: string; reply_to: unknown; deleted_at: unknown }>(
-        'select id::text as id, room, reply_to, deleted_at from rt_messages where id = any($1::bigint[])',
-        [parentIds],
-      );
-      for (const row of rows) parents.set(row.id, row);
-    }
+        );
+        for (const row of rows) earlier.set(`${row.room}\n${row.user_id}\n${row.client_id}`, toMessage(row));
+      }
+      const parentIds = [...new Set(sends.flatMap((s) => (s.replyTo ? [s.replyTo] : [])))];
+      const parents = new Map<string, Parent>();
+      if (parentIds.length) {
+        const { rows } = await tx.query<Parent & { id: string }>(
+          'select id::text as id, room, reply_to, deleted_at from rt_messages where id = any($1::bigint[])',
+          [parentIds],
+          { prepare: true },
+        );
+        for (const row of rows) parents.set(row.id, row);
+      }
 
-    // Decide each send in arrival order; accepted ones are inserted together below.
-    // `accepted`: the index of the row that answers this send (its own, or an earlier twin's)
-    const outcomes: Array<Outcome<SendResult> | { accepted: number; duplicate: boolean }> = [];
-    const accepted: SendInput[] = [];
-    const inBatch = new Map<string, number>(); // userId\nclientId → index in `accepted`
-    const spoke = new Set<string>(); // slow mode: one message per person per batch
-    for (const send of sends) {
-      const key = send.clientId ? `${send.author.userId}\n${send.clientId}` : undefined;
-      const stored = key && earlier.get(key);
-      if (stored) {
-        outcomes.push({ ok: true, value: { message: stored, duplicate: true } });
-        continue;
+      // Decide each send in arrival order; accepted ones are inserted together below, each
+      // taking its room's next offset and revision.
+      // `accepted`: the index of the row that answers this send (its own, or an earlier twin's)
+      const outcomes: Array<Outcome<SendResult> | { accepted: number; duplicate: boolean }> = [];
+      const accepted: Array<SendInput & { offset: number; rev: number }> = [];
+      const taken = new Map<string, number>(); // room → offsets taken in this batch
+      const inBatch = new Map<string, number>(); // room\nuserId\nclientId → index in `accepted`
+      const spoke = new Set<string>(); // slow mode: one message per person per room per batch
+      for (const send of sends) {
+        const person = `${send.room}\n${send.author.userId}`;
+        const key = send.clientId ? `${person}\n${send.clientId}` : undefined;
+        const stored = key && earlier.get(key);
+        if (stored) {
+          outcomes.push({ ok: true, value: { message: stored, duplicate: true } });
+          continue;
+        }
+        const twin = key ? inBatch.get(key) : undefined;
+        if (twin !== undefined) {
+          outcomes.push({ accepted: twin, duplicate: true }); // the same message as an earlier one of this batch
+          continue;
+        }
+        const room = state.get(send.room)!;
+        const refusal = refuse(send, room, standing.get(person), spoke.has(person), parents);
+        if (refusal) {
+          outcomes.push({ ok: false, error: refusal });
+          continue;
+        }
+        spoke.add(person);
+        if (key) inBatch.set(key, accepted.length);
+        outcomes.push({ accepted: accepted.length, duplicate: false });
+        const n = (taken.get(send.room) ?? 0) + 1;
+        taken.set(send.room, n);
+        accepted.push({ ...send, offset: Number(room.last_offset) + n, rev: Number(room.last_rev) + n });
       }
-      const twin = key ? inBatch.get(key) : undefined;
-      if (twin !== undefined) {
-        outcomes.push({ accepted: twin, duplicate: true }); // the same message as an earlier one of this batch
-        continue;
-      }
-      const refusal = refuse(send, state, standing.get(send.author.userId), spoke, parents, room);
-      if (refusal) {
-        outcomes.push({ ok: false, error: refusal });
-        continue;
-      }
-      spoke.add(send.author.userId);
-      if (key) inBatch.set(key, accepted.length);
-      outcomes.push({ accepted: accepted.length, duplicate: false });
-      accepted.push(send);
-    }
-    if (!accepted.length) return outcomes as Array<Outcome<SendResult>>;
+      if (!accepted.length) return outcomes as Array<Outcome<SendResult>>;
 
-    // one statement: the rows, and the room's offset and revision moved past them
-    const { rows } = await tx.query<MessageRow>(
-      `with added as (
-         insert into rt_messages (room, "offset", rev, user_id, name, text, reply_to, client_id)
-         select $1, $2::bigint + i.n, $3::bigint + i.n, i.user_id, i.name, i.text, i.reply_to, i.client_id
-         from unnest($4::text[], $5::text[], $6::text[], $7::bigint[], $8::text[]) with ordinality
-           as i(user_id, name, text, reply_to, client_id, n)
-         returning ${MESSAGE_COLUMNS}
-       ), moved as (
-         update rt_rooms set last_offset = last_offset + $9, last_rev = last_rev + $9 where room = $1
-       )
-       select * from added`,
-      [
-        room,
-        state.last_offset,
-        state.last_rev,
-        accepted.map((s) => s.author.userId),
-        accepted.map((s) => s.author.name),
-        accepted.map((s) => s.text),
-        accepted.map((s) => s.replyTo ?? null),
-        accepted.map((s) => s.clientId ?? null),
-        accepted.length,
-      ],
-      { prepare: true },
-    );
-    const messages = rows.map(toMessage).sort((a, b) => a.offset - b.offset);
-    return outcomes.map((o) =>
-      'accepted' in o
-        ? { ok: true as const, value: { message: messages[o.accepted]!, duplicate: o.duplicate } }
-        : o,
-    );
+      // one statement: the rows, and each room's offset and revision moved past them
+      const { rows } = await tx.query<MessageRow>(
+        `with added as (
+           insert into rt_messages (room, "offset", rev, user_id, name, text, reply_to, client_id)
+           select * from unnest($1::text[], $2::bigint[], $3::bigint[], $4::text[], $5::text[], $6::text[],
+                                $7::bigint[], $8::text[])
+           returning ${MESSAGE_COLUMNS}
+         ), moved as (
+           update rt_rooms r set last_offset = r.last_offset + d.n, last_rev = r.last_rev + d.n
+           from unnest($9::text[], $10::int[]) as d(room, n) where r.room = d.room
+         )
+         select * from added`,
+        [
+          accepted.map((s) => s.room),
+          accepted.map((s) => s.offset),
+          accepted.map((s) => s.rev),
+          accepted.map((s) => s.author.userId),
+          accepted.map((s) => s.author.name),
+          accepted.map((s) => s.text),
+          accepted.map((s) => s.replyTo ?? null),
+          accepted.map((s) => s.clientId ?? null),
+          [...taken.keys()],
+          [...taken.values()],
+        ],
+        { prepare: true },
+      );
+      const byOffset = new Map(rows.map((row) => [`${row.room}\n${Number(row.offset)}`, toMessage(row)]));
+      const messages = accepted.map((s) => byOffset.get(`${s.room}\n${s.offset}`)!);
+      return outcomes.map((o) =>
+        'accepted' in o
+          ? { ok: true as const, value: { message: messages[o.accepted]!, duplicate: o.duplicate } }
+          : o,
+      );
+    });
   }
 
   async get(room: string, id: string, tx: Queryable = this.db): Promise<ChatMessage> {

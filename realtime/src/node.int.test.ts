@@ -164,6 +164,24 @@ describe.each(DATABASE_ADAPTERS)('one realtime node on %s (in-memory adapter)', 
       [rooms],
     );
     expect(stored.rows).toHaveLength(1);
+
+    // one batch over the three rooms: a retried send (same clientId) answers its twin, a reply to
+    // another room's message is refused alone, the rest are stored
+    const parent = replies[0]!.ok ? replies[0]!.data.id : '';
+    const second = await Promise.all([
+      request(s, 'chat:send', { room: 'course:p1', text: 'once', clientId: 'c1' }),
+      request(s, 'chat:send', { room: 'live:p2', text: 'wrong thread', replyTo: parent }),
+      request(s, 'chat:send', { room: 'course:p1', text: 'once', clientId: 'c1' }),
+      request(s, 'chat:send', { room: 'dm:p3', text: 'three' }),
+    ]);
+    expect(second.map((r) => (r.ok ? r.data.offset : r.error.code))).toEqual([3, 'not_found', 3, 3]);
+    expect(second[0]!.ok && second[2]!.ok && second[0]!.data.id === second[2]!.data.id).toBe(true);
+    const batch = await database.db.query<{ room: string; offset: number; tx: string }>(
+      `select room, "offset", xmin::text as tx from rt_messages where room = any($1::text[]) and "offset" = 3`,
+      [rooms],
+    );
+    expect(batch.rows.map((r) => r.room).sort()).toEqual(['course:p1', 'dm:p3']);
+    expect(new Set(batch.rows.map((r) => r.tx)).size).toBe(1);
   });
 });
 
