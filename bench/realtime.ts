@@ -18,7 +18,8 @@
  * so the load generators stay cheap enough not to be what is measured. `--sample-every 1`
  * decodes every frame on every connection (the harness before sinks), for comparison.
  * Bounded: it stops by itself in a few minutes. Arguments: `--quick` (smaller steps), `--max N`
- * (largest step), `--nodes N` (only 1 or only 3 nodes), `--sample-every N`.
+ * (largest step), `--nodes N` (only 1 or only 3 nodes), `--engine uWebSockets.js|ws|bare` (one engine
+ * only), `--loadgens N` (load-generator processes, 4 by default), `--sample-every N`.
  */
 /* eslint-disable no-console -- a benchmark prints its table */
 import { fork, spawn, type ChildProcess } from 'node:child_process';
@@ -42,10 +43,15 @@ const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const args = process.argv.slice(2);
 const QUICK = args.includes('--quick');
 const MAX = Number(args[args.indexOf('--max') + 1]) || (QUICK ? 2_000 : 10_000);
-const STEPS = (QUICK ? [500, 2_000] : [1_000, 10_000]).filter((n) => n <= MAX);
+const STEPS = (QUICK ? [500, 2_000] : [1_000, 3_000, 10_000]).filter((n) => n <= MAX);
 const MANY_ROOMS = 100;
 /** Connections of the many-rooms step (fewer than the largest step: handshakes dominate the run time). */
 const MANY_ROOMS_CONNECTIONS = QUICK ? 2_000 : 5_000;
+const ENGINES: Engine[] = args.includes('--engine')
+  ? [args[args.indexOf('--engine') + 1] as Engine]
+  : ['uWebSockets.js', 'ws', 'bare'];
+if (!ENGINES.every((e) => e === 'uWebSockets.js' || e === 'ws' || e === 'bare'))
+  throw new Error('--engine: uWebSockets.js, ws or bare');
 const NODE_COUNTS = args.includes('--nodes') ? [Number(args[args.indexOf('--nodes') + 1])] : [1, 3];
 /** One connection in this many per room records latency; the others only count deliveries. */
 const SAMPLE_EVERY = args.includes('--sample-every') ? Number(args[args.indexOf('--sample-every') + 1]) : 20;
@@ -63,10 +69,17 @@ const WINDOW_MS = QUICK ? 3_000 : 4_000;
 const MAX_SENDS_PER_SECOND = 5_000;
 /** Sends in flight at once (each waits for its ack, which comes after its commit). */
 const SEND_LANES = 128;
-const LOADGENS = 4;
+/** Load-generator processes (`--loadgens N`). */
+const LOADGENS = args.includes('--loadgens') ? Number(args[args.indexOf('--loadgens') + 1]) : 4;
+if (!Number.isInteger(LOADGENS) || LOADGENS < 1) throw new Error('--loadgens: a positive integer');
 const CLK_TCK = 100;
 
-type Engine = 'uWebSockets.js' | 'ws';
+/**
+ * Our node on uWebSockets.js, our node on socket.io's default `ws` engine (the baseline the
+ * issue names), and `bare`: uWebSockets.js with none of our code (bench/realtime/bareNode.ts,
+ * one node only), which shows what this machine and the load generators allow.
+ */
+type Engine = 'uWebSockets.js' | 'ws' | 'bare';
 interface Row {
   engine: Engine;
   nodes: number;
@@ -78,6 +91,16 @@ interface Row {
   deliveriesPerSecond: number;
   p50Ms: number;
   p99Ms: number;
+  /** Send → ack at the sender (the commit, then the broadcast queued): p50/p99. */
+  ackP50Ms: number;
+  ackP99Ms: number;
+  /**
+   * Per message, across every probe of its room: send → the first probe's receive (p50 over
+   * messages) and the last probe's receive minus the first's (the burst's spread, p50/p99).
+   */
+  firstP50Ms: number;
+  spreadP50Ms: number;
+  spreadP99Ms: number;
   rssPerConnectionKB: number;
   serverCpuUsPerDelivery: number;
   failedConnections: number;
@@ -87,13 +110,16 @@ interface Row {
   failedSends: number;
   /** Connections whose latency was recorded (the rest only count deliveries). */
   latencyProbes: number;
-  /** CPU of the four load-generator processes during the window, in cores. */
+  /** CPU of the load-generator processes during the window, in cores. */
   loadgenCores: number;
   /** The machine's 1-minute load average at the end of the step (other work inflates latency). */
   loadAverage: number;
 }
 
 let failedSends = 0;
+/** Send → ack of each send in the measured window. */
+const ackLatencies: number[] = [];
+let recordAcks = false;
 
 // ------------------------------------------------------------------ processes
 
@@ -109,6 +135,25 @@ async function startNodes(
   redis: TestRedis,
 ): Promise<NodeProcess[]> {
   const nodes: NodeProcess[] = [];
+  if (engine === 'bare') {
+    const child = spawn(
+      process.execPath,
+      ['--conditions=source', '--import', 'tsx', 'bench/realtime/bareNode.ts'],
+      {
+        cwd: ROOT,
+        stdio: ['ignore', 'pipe', 'inherit'],
+      },
+    );
+    children.add(child);
+    let output = '';
+    child.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    await waitFor(() => /bare listening \d+/.test(output) || child.exitCode !== null, {
+      timeoutMs: 60_000,
+      what: 'bare node',
+    });
+    if (child.exitCode !== null) throw new Error(`bare node failed: ${output}`);
+    return [{ url: `http://127.0.0.1:${/bare listening (\d+)/.exec(output)![1]}`, child }];
+  }
   for (let i = 0; i < count; i++) {
     const port = await freePort();
     let output = '';
@@ -263,11 +308,13 @@ async function sendFor(
     while (await slot()) {
       sent++;
       const room = rooms[(lane + sent) % rooms.length]!;
+      const at = now();
       const reply = (await sender
         .timeout(30_000)
-        .emitWithAck('chat:send', { room, text: `${now()} ${padding}` })
+        .emitWithAck('chat:send', { room, text: `${at} ${padding}` })
         .catch(() => ({ ok: false }))) as { ok: boolean };
       if (!reply.ok) failedSends++;
+      else if (recordAcks) ackLatencies.push(now() - at);
     }
   };
   await Promise.all(Array.from({ length: concurrency }, (_, lane) => loop(lane)));
@@ -305,7 +352,10 @@ async function runConfiguration(
         const loadgenCpu0 = loadgenCpu();
         const t0 = Date.now();
         failedSends = 0;
+        ackLatencies.length = 0;
+        recordAcks = true;
         const achievedSends = await sendFor(sender, rooms, sendsPerSecond, WINDOW_MS);
+        recordAcks = false;
         // Deliveries of what was sent in the window, per second of the window: the 500 ms below
         // only lets the last of them arrive (counting it as time under-reported by a ninth).
         const elapsed = (Date.now() - t0) / 1000;
@@ -314,11 +364,27 @@ async function runConfiguration(
         const cpu = pids.reduce((s, pid) => s + cpuSeconds(pid), 0) - cpu0;
         const reports = await Promise.all(
           loadgens.map((l) =>
-            l.ask<{ deliveries: number; sample: number[]; dropped: number }>({ type: 'stop' }, 'report'),
+            l.ask<{
+              deliveries: number;
+              sample: number[];
+              dropped: number;
+              bursts: Record<string, [number, number]>;
+            }>({ type: 'stop' }, 'report'),
           ),
         );
         const deliveries = reports.reduce((s, r) => s + r.deliveries, 0);
         const latencies = reports.flatMap((r) => r.sample).sort((a, b) => a - b);
+        const acks = [...ackLatencies].sort((a, b) => a - b);
+        // each message's first and last receive over the probes of every load generator
+        const bursts = new Map<string, [number, number]>();
+        for (const r of reports)
+          for (const [sentAt, [first, last]] of Object.entries(r.bursts)) {
+            const seen = bursts.get(sentAt);
+            bursts.set(sentAt, seen ? [Math.min(seen[0], first), Math.max(seen[1], last)] : [first, last]);
+          }
+        const firsts = [...bursts].map(([sentAt, [first]]) => first - Number(sentAt)).sort((a, b) => a - b);
+        const spreads = [...bursts.values()].map(([first, last]) => last - first).sort((a, b) => a - b);
+        const ms = (sorted: number[], p: number) => Number(percentile(sorted, p).toFixed(2));
         const rss = pids.reduce((sum, pid) => sum + rssBytes(pid), 0);
         const row: Row = {
           engine,
@@ -330,6 +396,11 @@ async function runConfiguration(
           deliveriesPerSecond: Math.round(deliveries / elapsed),
           p50Ms: Number(percentile(latencies, 50).toFixed(2)),
           p99Ms: Number(percentile(latencies, 99).toFixed(2)),
+          ackP50Ms: ms(acks, 50),
+          ackP99Ms: ms(acks, 99),
+          firstP50Ms: ms(firsts, 50),
+          spreadP50Ms: ms(spreads, 50),
+          spreadP99Ms: ms(spreads, 99),
           rssPerConnectionKB: Number(((rss - baseRss) / connections / 1024).toFixed(1)),
           serverCpuUsPerDelivery: Number(((cpu / Math.max(1, deliveries)) * 1e6).toFixed(2)),
           failedConnections: failed,
@@ -374,13 +445,13 @@ async function runConfiguration(
     };
 
     // one room, stepped up
-    const oneRoom = [`course:bench-${engine === 'ws' ? 'w' : 'u'}${nodeCount}`];
+    const oneRoom = [`course:bench-${engine[0]}${nodeCount}`];
     for (const step of STEPS) {
       await grow(step, oneRoom);
       await measure(oneRoom, open, OFFERED);
+      // at half the offered rate (the issue's latency goal)
+      await measure(oneRoom, open, OFFERED / 2);
     }
-    // at half the offered rate (the issue's latency goal)
-    await measure(oneRoom, open, OFFERED / 2);
     // above the goal: the node's ceiling, not the offer, limits this row (last: a node that
     // cannot keep up is left with a backlog that would inflate the next row's latency)
     await measure(oneRoom, open, OFFERED_ABOVE_GOAL);
@@ -392,7 +463,7 @@ async function runConfiguration(
     probes = 0;
     const manyRooms = Array.from(
       { length: MANY_ROOMS },
-      (_, i) => `course:many-${engine === 'ws' ? 'w' : 'u'}${nodeCount}-${i}`,
+      (_, i) => `course:many-${engine[0]}${nodeCount}-${i}`,
     );
     await new Promise((r) => setTimeout(r, 500));
     await grow(Math.min(MANY_ROOMS_CONNECTIONS, STEPS.at(-1)!), manyRooms);
@@ -450,7 +521,8 @@ const deadline = setTimeout(() => {
 }, 15 * 60_000);
 try {
   for (const nodeCount of NODE_COUNTS) {
-    for (const engine of ['uWebSockets.js', 'ws'] as const) {
+    for (const engine of ENGINES) {
+      if (engine === 'bare' && nodeCount !== 1) continue; // one process, no cluster
       await runConfiguration(engine, nodeCount, db, redis, rows);
       await save(); // a run cut short still leaves what it measured
     }
@@ -461,18 +533,21 @@ try {
   clearTimeout(deadline);
 }
 
-// our figure (uWebSockets.js) beside the baseline (ws) measured in the same run
+// our figure (uWebSockets.js) beside the baselines (ws; bare uWS) measured in the same run
 const table = rows
   .filter((r) => r.engine === 'uWebSockets.js')
   .map((u) => {
-    const w = rows.find(
-      (r) =>
-        r.engine === 'ws' &&
-        r.nodes === u.nodes &&
-        r.rooms === u.rooms &&
-        r.connections === u.connections &&
-        r.offeredPerSecond === u.offeredPerSecond,
-    );
+    const same = (engine: Engine, nodes: number) =>
+      rows.find(
+        (r) =>
+          r.engine === engine &&
+          r.nodes === nodes &&
+          r.rooms === u.rooms &&
+          r.connections === u.connections &&
+          r.offeredPerSecond === u.offeredPerSecond,
+      );
+    const w = same('ws', u.nodes);
+    const bare = same('bare', 1);
     const ratio = (a: number, b: number | undefined) => (b ? (a / b).toFixed(2) : '–');
     return {
       nodes: u.nodes,
@@ -485,6 +560,12 @@ const table = rows
       'deliv ratio': ratio(u.deliveriesPerSecond, w?.deliveriesPerSecond),
       'uws p50/p99 ms': `${u.p50Ms}/${u.p99Ms}`,
       'ws p50/p99 ms': w ? `${w.p50Ms}/${w.p99Ms}` : '–',
+      'uws ack p50/p99': `${u.ackP50Ms}/${u.ackP99Ms}`,
+      'uws first p50, spread p50/p99': `${u.firstP50Ms}, ${u.spreadP50Ms}/${u.spreadP99Ms}`,
+      'bare deliv/s, p50/p99 ms': bare ? `${bare.deliveriesPerSecond}, ${bare.p50Ms}/${bare.p99Ms}` : '–',
+      'bare first p50, spread p50/p99': bare
+        ? `${bare.firstP50Ms}, ${bare.spreadP50Ms}/${bare.spreadP99Ms}`
+        : '–',
       'uws KB/conn': u.rssPerConnectionKB,
       'ws KB/conn': w?.rssPerConnectionKB,
       'uws us/deliv': u.serverCpuUsPerDelivery,

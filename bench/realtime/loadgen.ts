@@ -43,6 +43,9 @@ const SAMPLE = 20_000;
 let seen = 0;
 const sample: number[] = [];
 
+/** Per message (its send time, as written in its text): the first and last probe receive here. */
+const bursts = new Map<string, [number, number]>();
+
 /** Reservoir sampling keeps a uniform sample of every probe latency of the window. */
 function record(latencyMs: number): void {
   seen++;
@@ -97,7 +100,12 @@ function openProbe(url: string, access: string, roomToken: string): Promise<Conn
         if (!tally.counting) return;
         tally.deliveries++;
         const at = frame.indexOf('"text":"') + 8;
-        record(now() - Number(frame.slice(at, frame.indexOf(' ', at))));
+        const sentAt = frame.slice(at, frame.indexOf(' ', at));
+        const received = now();
+        record(received - Number(sentAt));
+        const burst = bursts.get(sentAt);
+        if (!burst) bursts.set(sentAt, [received, received]);
+        else burst[1] = received;
         return;
       }
       try {
@@ -184,11 +192,19 @@ process.on('message', (cmd: Command) => {
     tally.deliveries = 0;
     seen = 0;
     sample.length = 0;
+    bursts.clear();
     tally.counting = true;
     reply({ type: 'started' });
   } else if (cmd.type === 'stop') {
     tally.counting = false;
-    reply({ type: 'report', deliveries: tally.deliveries, sample, dropped, probes });
+    reply({
+      type: 'report',
+      deliveries: tally.deliveries,
+      sample,
+      dropped,
+      probes,
+      bursts: Object.fromEntries(bursts),
+    });
   } else {
     for (const c of connections) c.close();
     process.exit(0);
