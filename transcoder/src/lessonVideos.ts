@@ -60,7 +60,9 @@ export class LessonVideoStore {
    * The one step that makes a ladder visible: status, prefix and metadata change together, and
    * learners switch from the ladder published before (a re-upload's predecessor) to this one.
    * False when the row no longer names this version (deleted or re-uploaded meanwhile);
-   * otherwise the version it replaced, whose files the caller removes.
+   * otherwise the prefix of the ladder it replaced, recorded in `media_garbage` in the same
+   * transaction: the caller removes its files, then calls `garbageRemoved` (the sweeper does both
+   * if the caller never gets there).
    */
   async publish(
     lessonId: string,
@@ -72,10 +74,11 @@ export class LessonVideoStore {
       hasPoster: boolean;
       hasStoryboard: boolean;
     },
-  ): Promise<{ replaced: string | null } | false> {
+  ): Promise<{ replacedPrefix: string | null } | false> {
     return this.db.transaction(async (tx) => {
-      const before = await tx.query<{ published_version: string | null }>(
-        'select published_version from lesson_videos where lesson_id = $1 and version = $2 for update',
+      const before = await tx.query<{ published_version: string | null; hls_prefix: string | null }>(
+        `select published_version, hls_prefix from lesson_videos
+         where lesson_id = $1 and version = $2 for update`,
         [lessonId, version],
       );
       if (!before.rows[0]) return false;
@@ -101,8 +104,19 @@ export class LessonVideoStore {
         lessonId,
         Math.round(published.durationSeconds),
       ]);
-      const replaced = before.rows[0].published_version;
-      return { replaced: replaced === version ? null : replaced };
+      const { published_version: replaced, hls_prefix: replacedPrefix } = before.rows[0];
+      if (replaced === null || replaced === version || replacedPrefix === null) {
+        return { replacedPrefix: null };
+      }
+      await tx.query('insert into media_garbage (prefix) values ($1) on conflict do nothing', [
+        replacedPrefix,
+      ]);
+      return { replacedPrefix };
     });
+  }
+
+  /** The files under a `media_garbage` prefix are gone: forget it. */
+  async garbageRemoved(prefix: string): Promise<void> {
+    await this.db.query('delete from media_garbage where prefix = $1', [prefix]);
   }
 }

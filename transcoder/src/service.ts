@@ -22,7 +22,7 @@ import {
 } from '@learnlive/common';
 import type { TranscoderConfig } from './config.js';
 import { LessonVideoStore } from './lessonVideos.js';
-import { sweepDeletedLessons } from './sweep.js';
+import { sweepDeletedLessons, sweepMediaGarbage } from './sweep.js';
 import { transcodeHandler } from './transcode.js';
 
 export interface TranscoderDeps {
@@ -96,11 +96,16 @@ export async function startTranscoder(
     variable: 'TRANSCODER_PORT',
   });
   queue.work(handlers, { concurrency: config.concurrency });
-  const sweep = () =>
+  const sweep = () => {
     void sweepDeletedLessons(db, s3, config.storage.bucket).then(
       (gone) => gone.length > 0 && log.info({ lessons: gone }, 'media of deleted lessons removed'),
       (err: unknown) => log.warn({ err }, 'sweep of deleted lessons failed'),
     );
+    void sweepMediaGarbage(db, s3, config.storage.bucket).then(
+      (gone) => gone.length > 0 && log.info({ prefixes: gone }, 'replaced ladders removed'),
+      (err: unknown) => log.warn({ err }, 'sweep of replaced ladders failed'),
+    );
+  };
   const sweeper = config.sweepIntervalMs > 0 ? setInterval(sweep, config.sweepIntervalMs) : undefined;
   sweeper?.unref();
   log.info({ port, queue: queue.kind, concurrency: config.concurrency }, 'transcoder working');

@@ -29,3 +29,33 @@ export async function sweepDeletedLessons(
   }
   return swept;
 }
+
+/**
+ * How old a `media_garbage` record must be before the sweeper removes it. The publishing worker
+ * normally removes the replaced ladder itself right away; the grace keeps every sweeper out of
+ * its way, so only a record left behind (the worker died, storage failed) is swept.
+ */
+export const MEDIA_GARBAGE_GRACE_MS = 60_000;
+
+/**
+ * Removes the files under `media_garbage` prefixes older than `graceMs` (replaced ladders whose
+ * publishing worker did not remove them), then their records. Safe on every worker at once:
+ * deleting twice is harmless.
+ */
+export async function sweepMediaGarbage(
+  db: Db,
+  s3: S3Client,
+  bucket: string,
+  { graceMs = MEDIA_GARBAGE_GRACE_MS, batch = 100 }: { graceMs?: number; batch?: number } = {},
+): Promise<string[]> {
+  const { rows } = await db.query<{ prefix: string }>(
+    `select prefix from media_garbage where created_at <= now() - $1::int * interval '1 millisecond'
+       order by created_at limit $2`,
+    [graceMs, batch],
+  );
+  for (const { prefix } of rows) {
+    await deletePrefix(s3, bucket, prefix);
+    await db.query('delete from media_garbage where prefix = $1', [prefix]);
+  }
+  return rows.map((row) => row.prefix);
+}

@@ -242,11 +242,13 @@ export function transcodeHandler(deps: TranscodeDeps) {
       }
       notify({ status: 'ready', stage: null, percent: 100, failureReason: null });
       log.info('lesson video ready');
-      if (published.replaced) {
+      const garbage = published.replacedPrefix;
+      if (garbage) {
         // Learners now get the new ladder; one playing the old one at this moment must reload.
-        await deletePrefix(s3, bucket, ladderPrefix(lessonId, published.replaced)).catch((err: unknown) =>
-          log.warn({ err }, 'the replaced ladder was not removed'),
-        );
+        // Left recorded on failure: the sweeper retries.
+        await deletePrefix(s3, bucket, garbage)
+          .then(() => store.garbageRemoved(garbage))
+          .catch((err: unknown) => log.warn({ err }, 'the replaced ladder was not removed'));
       }
     }
   };

@@ -30,7 +30,8 @@ import { generateSource, type SourceSpec } from './generateSource.js';
 import { listKeys } from './objectStore.js';
 import { parseMaster, parseMedia } from './playlists.js';
 import { startTranscoder, type TranscoderService } from './service.js';
-import { sweepDeletedLessons } from './sweep.js';
+import { LessonVideoStore } from './lessonVideos.js';
+import { MEDIA_GARBAGE_GRACE_MS, sweepDeletedLessons, sweepMediaGarbage } from './sweep.js';
 import { ladderPrefix } from './transcode.js';
 
 const API_MIGRATIONS = fileURLToPath(new URL('../../api/migrations', import.meta.url));
@@ -53,6 +54,8 @@ const ffmpegs = new Map<string, ChildProcess[]>();
 /** Storage faults: the proxy in front of s3rver answers 503 to this many PUTs. */
 let failPuts = 0;
 let failedPuts = 0;
+/** Storage faults: while set, the proxy answers 503 to every multi-object delete. */
+let failDeletes = false;
 const original = { ...JOB_OPTIONS.transcode };
 let instructorId: string;
 let moduleId: string;
@@ -71,6 +74,11 @@ beforeAll(async () => {
     if (req.method === 'PUT' && failPuts > 0) {
       failPuts -= 1;
       failedPuts += 1;
+      req.resume();
+      res.writeHead(503, { 'content-type': 'application/xml' }).end('<Error><Code>SlowDown</Code></Error>');
+      return;
+    }
+    if (req.method === 'POST' && failDeletes && new URL(req.url!, target).searchParams.has('delete')) {
       req.resume();
       res.writeHead(503, { 'content-type': 'application/xml' }).end('<Error><Code>SlowDown</Code></Error>');
       return;
@@ -157,6 +165,28 @@ async function uploadLesson(
   );
   await into.add({ type: 'transcode', lessonId, sourceKey, version }, `transcode-${lessonId}-${version}`);
   return { lessonId, version };
+}
+
+/** A re-upload of the lesson's video, queued as the API does (the published ladder stays). */
+async function reupload(lessonId: string, file: string): Promise<string> {
+  const version = randomUUID();
+  const sourceKey = `lessons/${lessonId}/original/${version}`;
+  await s3.client.send(
+    new PutObjectCommand({ Bucket: 'lessons', Key: sourceKey, Body: await readFile(file) }),
+  );
+  await db.query(
+    `update lesson_videos set status = 'queued', version = $2, source_key = $3, stage = null, percent = null,
+       failure_reason = null, attempts = 0, updated_at = now()
+     where lesson_id = $1`,
+    [lessonId, version, sourceKey],
+  );
+  await queue.add({ type: 'transcode', lessonId, sourceKey, version }, `transcode-${lessonId}-${version}`);
+  return version;
+}
+
+async function garbageRecorded(prefix: string): Promise<boolean> {
+  const { rows } = await db.query('select 1 from media_garbage where prefix = $1', [prefix]);
+  return rows.length > 0;
 }
 
 async function videoRow(lessonId: string) {
@@ -465,6 +495,107 @@ describe('deleted lessons', () => {
     expect(gone).not.toContain(kept.lessonId);
     expect(await listKeys(s3.client, 'lessons', `lessons/${removed.lessonId}/`)).toEqual([]);
     expect((await listKeys(s3.client, 'lessons', `lessons/${kept.lessonId}/`)).length).toBeGreaterThan(3);
+  });
+});
+
+describe('replaced ladders (re-uploads)', () => {
+  it('publishing records the replaced ladder; the worker removes it and its record, or the sweeper does', async () => {
+    const file = join(dir, 'reupload.mp4');
+    await generateSource('ffmpeg', file, { width: 320, height: 180, fps: 24, seconds: 2, audio: false });
+    const { lessonId, version: first } = await uploadLesson(file);
+    expect((await settled(lessonId)).status).toBe('ready');
+    const firstKeys = await listKeys(s3.client, 'lessons', ladderPrefix(lessonId, first));
+    expect(firstKeys.length).toBeGreaterThan(3);
+
+    // The normal path: the publishing worker removes the replaced ladder, then its record.
+    const second = await reupload(lessonId, file);
+    expect((await settled(lessonId)).hls_prefix).toBe(ladderPrefix(lessonId, second));
+    await queue.onIdle();
+    expect(await listKeys(s3.client, 'lessons', ladderPrefix(lessonId, first))).toEqual([]);
+    expect(await garbageRecorded(ladderPrefix(lessonId, first))).toBe(false);
+
+    // Storage refuses the delete: the record written by the publishing transaction stays.
+    const secondKeys = await listKeys(s3.client, 'lessons', ladderPrefix(lessonId, second));
+    failDeletes = true;
+    let third: string;
+    try {
+      third = await reupload(lessonId, file);
+      expect((await settled(lessonId)).hls_prefix).toBe(ladderPrefix(lessonId, third));
+      await queue.onIdle();
+    } finally {
+      failDeletes = false;
+    }
+    expect(await garbageRecorded(ladderPrefix(lessonId, second))).toBe(true);
+    expect(await listKeys(s3.client, 'lessons', ladderPrefix(lessonId, second))).toEqual(secondKeys);
+    const thirdKeys = await listKeys(s3.client, 'lessons', ladderPrefix(lessonId, third));
+
+    expect(await sweepMediaGarbage(db, s3.client, 'lessons', { graceMs: 0 })).toContain(
+      ladderPrefix(lessonId, second),
+    );
+    expect(await listKeys(s3.client, 'lessons', ladderPrefix(lessonId, second))).toEqual([]);
+    expect(await garbageRecorded(ladderPrefix(lessonId, second))).toBe(false);
+    expect(await listKeys(s3.client, 'lessons', ladderPrefix(lessonId, third))).toEqual(thirdKeys);
+  });
+
+  it('a worker that dies right after publishing: the sweeper removes the replaced ladder after the grace', async () => {
+    // No ffmpeg needed: two ladders stand in as a few objects each, published through the store.
+    const lesson = await db.query<{ id: string }>(
+      `insert into lessons (course_id, module_id, title, kind, position) values ($1, $2, 'L', 'video', 0) returning id`,
+      [courseId, moduleId],
+    );
+    const lessonId = lesson.rows[0]!.id;
+    const [older, newer] = [randomUUID(), randomUUID()];
+    const objects = ['master.m3u8', '180p/index.m3u8', '180p/seg_000.m4s', 'complete.json'];
+    for (const version of [older, newer]) {
+      for (const name of objects) {
+        await s3.client.send(
+          new PutObjectCommand({
+            Bucket: 'lessons',
+            Key: ladderPrefix(lessonId, version) + name,
+            Body: name,
+          }),
+        );
+      }
+    }
+    await db.query(
+      `insert into lesson_videos (lesson_id, instructor_id, status, version) values ($1, $2, 'processing', $3)`,
+      [lessonId, instructorId, older],
+    );
+    const store = new LessonVideoStore(db);
+    const ladder = (version: string) => ({
+      prefix: ladderPrefix(lessonId, version),
+      durationSeconds: 2,
+      renditions: [{ name: '180p', width: 320, height: 180, bitrate: 250_000 }],
+      hasPoster: false,
+      hasStoryboard: false,
+    });
+    expect(await store.publish(lessonId, older, ladder(older))).toEqual({ replacedPrefix: null });
+    await db.query(`update lesson_videos set status = 'processing', version = $2 where lesson_id = $1`, [
+      lessonId,
+      newer,
+    ]);
+    // The crash: the new version is published and the process is gone before any delete.
+    expect(await store.publish(lessonId, newer, ladder(newer))).toEqual({
+      replacedPrefix: ladderPrefix(lessonId, older),
+    });
+    expect(await garbageRecorded(ladderPrefix(lessonId, older))).toBe(true);
+
+    // Within the grace the sweeper leaves it to the publishing worker.
+    expect(MEDIA_GARBAGE_GRACE_MS).toBeGreaterThan(0);
+    expect(await sweepMediaGarbage(db, s3.client, 'lessons')).not.toContain(ladderPrefix(lessonId, older));
+    expect(await listKeys(s3.client, 'lessons', ladderPrefix(lessonId, older))).toHaveLength(objects.length);
+
+    expect(await sweepMediaGarbage(db, s3.client, 'lessons', { graceMs: 0 })).toContain(
+      ladderPrefix(lessonId, older),
+    );
+    expect(await listKeys(s3.client, 'lessons', ladderPrefix(lessonId, older))).toEqual([]);
+    expect(await garbageRecorded(ladderPrefix(lessonId, older))).toBe(false);
+    expect(
+      (await listKeys(s3.client, 'lessons', ladderPrefix(lessonId, newer))).map((k) =>
+        k.slice(ladderPrefix(lessonId, newer).length),
+      ),
+    ).toEqual(expect.arrayContaining(objects));
+    expect((await videoRow(lessonId))!.hls_prefix).toBe(ladderPrefix(lessonId, newer));
   });
 });
 
