@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { Browser, Page, Request } from 'playwright-core';
+import { CourseDetailSchema } from '@learnlive/contracts';
 import { launchChromium } from '@learnlive/testing';
-import { uniqueWord } from './support.js';
+import { postJson, register, request, signedInPage, uniqueWord } from './support.js';
 
 const baseUrl = inject('baseUrl');
 const KEY = 'learnlive.session';
@@ -14,15 +15,15 @@ const storedToken = (tab: Page) =>
     return (JSON.parse(storage.getItem(key) ?? 'null') as { accessToken: string } | null)?.accessToken;
   }, KEY);
 
-describe('one session in two tabs', () => {
-  let browser: Browser;
-  beforeAll(async () => {
-    browser = await launchChromium();
-  });
-  afterAll(async () => {
-    await browser?.close();
-  });
+let browser: Browser;
+beforeAll(async () => {
+  browser = await launchChromium();
+});
+afterAll(async () => {
+  await browser?.close();
+});
 
+describe('one session in two tabs', () => {
   // OPEN BUG, skipped so CI can land: in 2 of 4 full CI runs one of the two tabs did not end up
   // signed in within 15 s (it passed 16 of 17 runs alone, even beside CPU hogs). The cause in the
   // client's cross-tab refresh (Web Locks + localStorage, client/src/lib/api.ts) is not found yet.
@@ -91,5 +92,43 @@ describe('one session in two tabs', () => {
     );
     expect(status).toBe(200);
     await context.close();
+  });
+});
+
+describe('access revoked by the server', () => {
+  it('a page whose chat is open says why it was signed out, until the next sign-in', async () => {
+    const email = `revoked-${uniqueWord()}@example.org`;
+    const teacher = await register(baseUrl, 'Rae Revoked', 'instructor', email);
+    const course = await postJson(baseUrl, '/api/courses', (b) => CourseDetailSchema.parse(b), {
+      token: teacher.accessToken,
+      body: { title: `Revoked ${uniqueWord()}`, summary: 'A course with a community', domain: 'crafts' },
+    });
+    const page = await signedInPage(browser, baseUrl, teacher);
+    await page.goto(new URL(`/community/chat?room=course:${course.id}`, baseUrl).toString());
+    // joined: the realtime socket is connected
+    await expect.poll(() => page.getByLabel('Message', { exact: true }).isEnabled()).toBe(true);
+
+    // from another device
+    const signOut = await request(baseUrl, 'POST', '/api/auth/sign-out-everywhere', teacher.accessToken);
+    expect(signOut.status).toBe(204);
+
+    const notice = page.getByRole('alert').filter({ hasText: 'signed out on all your devices' });
+    await expect.poll(() => notice.count()).toBe(1);
+    await expect.poll(() => page.getByText('to chat.').count()).toBe(1);
+
+    // the reason stays with the tab until the next sign-in
+    await page.goto(new URL('/sign-in', baseUrl).toString());
+    await expect.poll(() => notice.count()).toBe(1);
+    await page.getByLabel('Email').fill(email);
+    await page.getByLabel('Password').fill('correct horse battery');
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.waitForURL(/\/learning$/);
+    expect(await notice.count()).toBe(0);
+    // forgotten: an ordinary sign-out afterwards explains nothing
+    await page.goto(new URL('/sign-in', baseUrl).toString());
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    await expect.poll(() => page.getByLabel('Email').count()).toBe(1);
+    expect(await page.getByTestId('revoked-notice').count()).toBe(0);
+    await page.context().close();
   });
 });

@@ -1,9 +1,12 @@
 import { NavLink, Outlet } from 'react-router-dom';
+import { revocationNotice } from './account/revocation.js';
 import { visibleNavLinks } from './areas.js';
 import { useSession } from './lib/session.js';
 
 export function Layout() {
   const session = useSession();
+  // Read at each render: the reason is stored before the failed refresh clears the session.
+  const revoked = session ? undefined : revocationNotice();
   return (
     <div className="app">
       <header className="topbar">
@@ -22,6 +25,11 @@ export function Layout() {
         </nav>
       </header>
       <main>
+        {revoked && (
+          <p role="alert" data-testid="revoked-notice">
+            {revoked}
+          </p>
+        )}
         <Outlet />
       </main>
     </div>

@@ -1,10 +1,12 @@
 import { SessionResponseSchema, type SessionResponse } from '@learnlive/contracts';
 import { apiFetch } from '../lib/api.js';
 import { setSession } from '../lib/session.js';
+import { forgetRevocation } from './revocation.js';
 
 /** Keeps the access token and who it is for; the refresh token stays in its httpOnly cookie. */
 export function rememberSession(session: SessionResponse): void {
   const { accessToken, user } = session;
+  forgetRevocation();
   setSession({
     accessToken,
     user: { id: user.id, role: user.role, name: user.displayName, email: user.email },

@@ -8,6 +8,7 @@ import {
   type RealtimeReplies,
   type RealtimeServerToClient,
 } from '@learnlive/contracts';
+import { forgetRevocation, rememberRevocation } from '../account/revocation.js';
 import { apiFetch, clientConfig, refreshSession } from '../lib/api.js';
 import { getSession } from '../lib/session.js';
 
@@ -27,8 +28,11 @@ export function realtimeSocket(): Promise<RealtimeSocket> {
     });
     const refreshAndReconnect = () =>
       refreshSession().then(
-        () => socket.connect(),
-        () => undefined, // signed out: the pages show the sign-in prompt
+        () => {
+          forgetRevocation(); // still signed in (a role change): nothing to explain
+          socket.connect();
+        },
+        () => undefined, // signed out: the pages show the sign-in prompt, and why
       );
     socket.on('connect_error', (err) => {
       const code = (err as Error & { data?: { code?: string } }).data?.code;
@@ -38,7 +42,8 @@ export function realtimeSocket(): Promise<RealtimeSocket> {
     // (`auth:revoked`: sign-out everywhere, password or role change, suspension), and socket.io
     // does not reconnect by itself after a server disconnect. A refresh works after a role
     // change (the new token carries the new role); otherwise it fails, the session is cleared
-    // and the pages show sign-in.
+    // and the pages show sign-in with the reason heard here.
+    socket.on('auth:revoked', ({ reason }) => rememberRevocation(reason));
     socket.on('disconnect', (reason) => {
       if (reason === 'io server disconnect') void refreshAndReconnect();
     });
