@@ -81,7 +81,10 @@ if removed == 1 then
   if n <= 0 then redis.call('HDEL', KEYS[2], ARGV[2]); gone = 1 end
 end
 return {gone, redis.call('HLEN', KEYS[2])}`;
-/** Removes every entry of node ARGV[1] from one room; returns the people gone, then the count. */
+/**
+ * Removes every entry of node ARGV[1] from room ARGV[2] and the room from the node's set, at once
+ * (an entry the node adds afterwards puts the room back); returns the people gone, then the count.
+ */
 const SWEEP = `
 local prefix = ARGV[1] .. '\\t'
 local gone = {}
@@ -93,8 +96,18 @@ for _, member in ipairs(redis.call('ZRANGE', KEYS[1], 0, -1)) do
     if n <= 0 then redis.call('HDEL', KEYS[2], user); table.insert(gone, user) end
   end
 end
+redis.call('SREM', KEYS[3], ARGV[2])
 table.insert(gone, tostring(redis.call('HLEN', KEYS[2])))
 return gone`;
+/**
+ * Forgets node ARGV[1] only if it is still expired (at ARGV[2]) and serves no room: a node that
+ * was only late has refreshed its expiry or added a room meanwhile, and stays listed.
+ */
+const FORGET = `
+local expiry = redis.call('ZSCORE', KEYS[1], ARGV[1])
+if not expiry or tonumber(expiry) > tonumber(ARGV[2]) or redis.call('SCARD', KEYS[2]) > 0 then return 0 end
+redis.call('ZREM', KEYS[1], ARGV[1])
+return 1`;
 
 /**
  * Presence across nodes in Redis. Each node refreshes its own entries every heartbeat; a node
@@ -115,12 +128,16 @@ export function redisPresence(
     async add(room, socketId, user) {
       const m = member(socketId, user);
       local.set(localKey(room, socketId), { room, member: m, userId: user.userId });
+      const expiry = Date.now() + options.ttlMs;
+      // The node is listed with its room in the same step: a node swept while it was only late
+      // (and forgotten) is listed again, so its entries are swept if it dies before its heartbeat.
       const [, sockets, people] = (await redis
         .multi()
+        .zadd(NODES, 'GT', expiry, options.nodeId)
         .sadd(NR(options.nodeId), room)
-        .eval(ADD, 2, Z(room), U(room), m, Date.now() + options.ttlMs, user.userId)
+        .eval(ADD, 2, Z(room), U(room), m, expiry, user.userId)
         .exec()
-        .then((r) => r?.[1]?.[1])) as [number, number, number];
+        .then((r) => r?.[2]?.[1])) as [number, number, number];
       return { changed: sockets === 1, count: people };
     },
     async remove(room, socketId, userId) {
@@ -163,15 +180,16 @@ export function redisPresence(
         // load) leaves the node listed as dead, so the next heartbeat of any node finishes the
         // job. Claiming it first (ZREM) and then failing left its people online for ever.
         // Concurrent sweepers are safe: SWEEP's ZREM reports each entry to one of them only.
+        // The node may be alive and only late (starved): a room it adds during the sweep stays
+        // in its set (SWEEP removes each room with its entries, at once) and keeps it listed.
         try {
           const rooms = await redis.smembers(NR(node));
           for (const room of rooms) {
-            const result = (await redis.eval(SWEEP, 2, Z(room), U(room), node)) as string[];
+            const result = (await redis.eval(SWEEP, 3, Z(room), U(room), NR(node), node, room)) as string[];
             const count = Number(result.pop());
             if (result.length) gone.push({ room, userIds: result, count });
           }
-          await redis.del(NR(node));
-          if ((await redis.zrem(NODES, node)) === 1)
+          if ((await redis.eval(FORGET, 2, NODES, NR(node), node, now)) === 1)
             logger.info({ node, rooms: rooms.length }, 'dead node swept from presence');
         } catch (err) {
           logger.warn({ node, err: String(err) }, 'dead node sweep failed; the next heartbeat retries');

@@ -210,24 +210,27 @@ export async function startRealtime(
       log,
     };
 
+    /** Refreshes this node's presence; the people of dead nodes it swept are announced gone. */
+    const heartbeat = () =>
+      void ctx.presence.heartbeat().then(
+        (gone) => {
+          for (const g of gone) for (const userId of g.userIds) announceLeft(ctx, g.room, userId, g.count);
+        },
+        (err: unknown) => log.warn({ err: String(err) }, 'presence heartbeat failed'),
+      );
     timers.push(
       setInterval(() => {
         for (const [room, count] of pendingCounts) io.to(room).emit('presence:count', { room, count });
         pendingCounts.clear();
       }, 1_000),
       setInterval(() => {
-        ctx.presence.heartbeat().then(
-          (gone) => {
-            for (const g of gone) for (const userId of g.userIds) announceLeft(ctx, g.room, userId, g.count);
-          },
-          (err: unknown) => log.warn({ err: String(err) }, 'presence heartbeat failed'),
-        );
+        heartbeat();
         // Typing throttle entries are only useful for one throttle period.
         const stale = Date.now() - config.limits.typingThrottleMs;
         for (const [key, at] of ctx.typingAt) if (at < stale) ctx.typingAt.delete(key);
       }, config.presence.heartbeatMs),
     );
-    void ctx.presence.heartbeat().catch(() => {});
+    heartbeat(); // lists this node at once; it may also sweep a dead one, announced as any other
 
     // Broadcasts published while this node's subscription was down are lost to its clients:
     // once it is back, tell each local room its last offset so clients behind catch up.
