@@ -1,4 +1,5 @@
-import type { Db } from '@learnlive/common';
+import type { S3Client } from '@aws-sdk/client-s3';
+import { recordGarbage, removeGarbage, type Db } from '@learnlive/common';
 import type { LessonVideoStatus, Rendition, TranscodeStage } from '@learnlive/contracts';
 
 /** The transcoder's view of `lesson_videos` (the API's migrations own the table). */
@@ -61,7 +62,7 @@ export class LessonVideoStore {
    * learners switch from the ladder published before (a re-upload's predecessor) to this one.
    * False when the row no longer names this version (deleted or re-uploaded meanwhile);
    * otherwise the prefix of the ladder it replaced, recorded in `media_garbage` in the same
-   * transaction: the caller removes its files, then calls `garbageRemoved` (the sweeper does both
+   * transaction: the caller removes its files and record with `removeGarbage` (the sweeper does it
    * if the caller never gets there).
    */
   async publish(
@@ -108,15 +109,13 @@ export class LessonVideoStore {
       if (replaced === null || replaced === version || replacedPrefix === null) {
         return { replacedPrefix: null };
       }
-      await tx.query('insert into media_garbage (prefix) values ($1) on conflict do nothing', [
-        replacedPrefix,
-      ]);
+      await recordGarbage(tx, [replacedPrefix]);
       return { replacedPrefix };
     });
   }
 
-  /** The files under a `media_garbage` prefix are gone: forget it. */
-  async garbageRemoved(prefix: string): Promise<void> {
-    await this.db.query('delete from media_garbage where prefix = $1', [prefix]);
+  /** Removes the files under a `media_garbage` prefix, then its record (left if the delete fails). */
+  async removeGarbage(s3: S3Client, bucket: string, prefix: string): Promise<void> {
+    await removeGarbage(this.db, s3, bucket, prefix);
   }
 }

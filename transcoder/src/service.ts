@@ -102,8 +102,8 @@ export async function startTranscoder(
       (err: unknown) => log.warn({ err }, 'sweep of deleted lessons failed'),
     );
     void sweepMediaGarbage(db, s3, config.storage.bucket).then(
-      (gone) => gone.length > 0 && log.info({ prefixes: gone }, 'replaced ladders removed'),
-      (err: unknown) => log.warn({ err }, 'sweep of replaced ladders failed'),
+      (gone) => gone.length > 0 && log.info({ prefixes: gone }, 'superseded media removed'),
+      (err: unknown) => log.warn({ err }, 'sweep of superseded media failed'),
     );
   };
   const sweeper = config.sweepIntervalMs > 0 ? setInterval(sweep, config.sweepIntervalMs) : undefined;

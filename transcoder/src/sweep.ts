@@ -1,6 +1,5 @@
 import type { S3Client } from '@aws-sdk/client-s3';
-import type { Db } from '@learnlive/common';
-import { deletePrefix } from './objectStore.js';
+import { deletePrefix, removeGarbage, type Db } from '@learnlive/common';
 
 /**
  * Removes the media (original, ladders, captions) of lessons whose video row was deleted (a
@@ -31,15 +30,15 @@ export async function sweepDeletedLessons(
 }
 
 /**
- * How old a `media_garbage` record must be before the sweeper removes it. The publishing worker
- * normally removes the replaced ladder itself right away; the grace keeps every sweeper out of
- * its way, so only a record left behind (the worker died, storage failed) is swept.
+ * How old a `media_garbage` record must be before the sweeper removes it. Whoever records it (a
+ * publishing worker, the API taking a re-upload) normally removes it right away; the grace keeps
+ * every sweeper out of its way, so only a record left behind (a crash, storage failed) is swept.
  */
 export const MEDIA_GARBAGE_GRACE_MS = 60_000;
 
 /**
- * Removes the files under `media_garbage` prefixes older than `graceMs` (replaced ladders whose
- * publishing worker did not remove them), then their records. Safe on every worker at once:
+ * Removes the files under `media_garbage` prefixes older than `graceMs` (media a re-upload
+ * superseded that whoever recorded it did not remove), then their records. Safe on every worker at once:
  * deleting twice is harmless.
  */
 export async function sweepMediaGarbage(
@@ -53,9 +52,6 @@ export async function sweepMediaGarbage(
        order by created_at limit $2`,
     [graceMs, batch],
   );
-  for (const { prefix } of rows) {
-    await deletePrefix(s3, bucket, prefix);
-    await db.query('delete from media_garbage where prefix = $1', [prefix]);
-  }
+  for (const { prefix } of rows) await removeGarbage(db, s3, bucket, prefix);
   return rows.map((row) => row.prefix);
 }

@@ -2,7 +2,7 @@ import { access, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { ChildProcess } from 'node:child_process';
 import { GetObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
-import type { JobContext, Logger, RealtimePublisher } from '@learnlive/common';
+import { deletePrefix, type JobContext, type Logger, type RealtimePublisher } from '@learnlive/common';
 import {
   JOB_OPTIONS,
   LESSON_PROGRESS_EVENT,
@@ -17,7 +17,7 @@ import { FfmpegError, runFfmpeg } from './ffmpeg.js';
 import { chooseLadder, type Ladder } from './ladder.js';
 import { parseMaster, parseMedia } from './playlists.js';
 import type { LessonVideoStore } from './lessonVideos.js';
-import { deletePrefix, downloadObject, objectExists, uploadDirectory, withRetry } from './objectStore.js';
+import { downloadObject, objectExists, uploadDirectory, withRetry } from './objectStore.js';
 import { ffprobe, interpretProbe, MediaRejectedError, type ProbeLimits } from './probe.js';
 
 export interface TranscodeDeps {
@@ -246,8 +246,8 @@ export function transcodeHandler(deps: TranscodeDeps) {
       if (garbage) {
         // Learners now get the new ladder; one playing the old one at this moment must reload.
         // Left recorded on failure: the sweeper retries.
-        await deletePrefix(s3, bucket, garbage)
-          .then(() => store.garbageRemoved(garbage))
+        await store
+          .removeGarbage(s3, bucket, garbage)
           .catch((err: unknown) => log.warn({ err }, 'the replaced ladder was not removed'));
       }
     }

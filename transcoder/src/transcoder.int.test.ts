@@ -1,6 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
-import { createServer, request, type Server } from 'node:http';
 import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -10,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   BullMqQueue,
   InProcessQueue,
+  listKeys,
   migrate,
   type Db,
   type JobQueue,
@@ -18,16 +18,18 @@ import {
 import { JOB_OPTIONS } from '@learnlive/contracts';
 import {
   createPostgresDatabase,
+  isDeleteObjects,
   startRedis,
   startS3,
+  startS3FaultProxy,
   testLogger,
   waitFor,
+  type S3FaultProxy,
   type TestDatabase,
   type TestS3,
 } from '@learnlive/testing';
 import { loadTranscoderConfig } from './config.js';
 import { generateSource, type SourceSpec } from './generateSource.js';
-import { listKeys } from './objectStore.js';
 import { parseMaster, parseMedia } from './playlists.js';
 import { startTranscoder, type TranscoderService } from './service.js';
 import { LessonVideoStore } from './lessonVideos.js';
@@ -43,7 +45,7 @@ let s3: TestS3;
 let dir: string;
 let queue: InProcessQueue;
 let transcoder: TranscoderService;
-let proxy: Server;
+let proxy: S3FaultProxy;
 const events: Array<{ rooms: readonly string[]; event: string; payload: unknown }> = [];
 const publisher: RealtimePublisher = {
   publish: (rooms, event, payload) => void events.push({ rooms, event, payload }),
@@ -69,32 +71,14 @@ beforeAll(async () => {
   s3 = await startS3('lessons');
   dir = await mkdtemp(join(tmpdir(), 'transcoder-test-'));
   // Real s3rver behind a real HTTP hop that can fail requests on demand.
-  const target = new URL(s3.storage.endpoint!);
-  proxy = createServer((req, res) => {
+  proxy = await startS3FaultProxy(s3.storage.endpoint!, (req) => {
     if (req.method === 'PUT' && failPuts > 0) {
       failPuts -= 1;
       failedPuts += 1;
-      req.resume();
-      res.writeHead(503, { 'content-type': 'application/xml' }).end('<Error><Code>SlowDown</Code></Error>');
-      return;
+      return true;
     }
-    if (req.method === 'POST' && failDeletes && new URL(req.url!, target).searchParams.has('delete')) {
-      req.resume();
-      res.writeHead(503, { 'content-type': 'application/xml' }).end('<Error><Code>SlowDown</Code></Error>');
-      return;
-    }
-    const upstream = request(
-      { host: target.hostname, port: target.port, path: req.url, method: req.method, headers: req.headers },
-      (up) => {
-        res.writeHead(up.statusCode ?? 502, up.headers);
-        up.pipe(res);
-      },
-    );
-    upstream.on('error', () => res.destroy());
-    req.pipe(upstream);
+    return failDeletes && isDeleteObjects(req);
   });
-  await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve));
-  const proxyPort = (proxy.address() as { port: number }).port;
 
   const user = await db.query<{ id: string }>(
     `insert into users (email, display_name, password_hash, role) values ('t@example.org', 'T', 'x', 'instructor') returning id`,
@@ -118,7 +102,7 @@ beforeAll(async () => {
       TRANSCODER_HOST: '127.0.0.1',
       DATABASE_URL: database.url,
       TRANSCODER_WORK_DIR: join(dir, 'work'),
-      S3_ENDPOINT: `http://127.0.0.1:${proxyPort}`,
+      S3_ENDPOINT: proxy.endpoint,
       S3_BUCKET: 'lessons',
       TRANSCODER_STORAGE_BACKOFF_MS: '20',
       TRANSCODER_WATCH_INTERVAL_MS: '100',
@@ -139,7 +123,7 @@ afterAll(async () => {
   Object.assign(JOB_OPTIONS.transcode, original);
   await transcoder?.close();
   await queue?.close();
-  await new Promise((resolve) => proxy?.close(resolve));
+  await proxy?.close();
   await s3?.stop();
   await database?.drop();
   if (dir) await rm(dir, { recursive: true, force: true });

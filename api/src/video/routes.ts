@@ -1,6 +1,6 @@
 import { GetObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { createRoute, type OpenAPIHono } from '@hono/zod-openapi';
-import { AppError } from '@learnlive/common';
+import { AppError, deletePrefix } from '@learnlive/common';
 import { CaptionLanguageSchema, LessonVideoSchema, PlaybackSchema } from '@learnlive/contracts';
 import type { Context } from 'hono';
 import { z } from 'zod';
@@ -17,7 +17,7 @@ import {
   transcodeJobId,
 } from './lessonVideoRows.js';
 import { playbackKey, signPlayback, verifyPlayback } from './playbackToken.js';
-import { acceptedType, createUploadServer, deleteObjects, UPLOADS_PATH } from './uploads.js';
+import { acceptedType, createUploadServer, UPLOADS_PATH } from './uploads.js';
 
 const tags = ['lesson videos'];
 const IdParam = z.object({ id: z.uuid() });
@@ -176,7 +176,7 @@ export function videoRoutes(app: OpenAPIHono, ctx: ApiContext): void {
     await db.query('delete from lesson_videos where lesson_id = $1', [id]);
     await db.query('delete from lesson_captions where lesson_id = $1', [id]);
     await queue.cancel(transcodeJobId(id, row.version));
-    await deleteObjects(s3, bucket, `lessons/${id}/`);
+    await deletePrefix(s3, bucket, `lessons/${id}/`);
     log.info({ lessonId: id }, 'lesson video deleted');
     return c.body(null, 204);
   });

@@ -5,19 +5,17 @@ import {
   AbortMultipartUploadCommand,
   CompleteMultipartUploadCommand,
   CreateMultipartUploadCommand,
-  DeleteObjectsCommand,
-  ListObjectsV2Command,
   PutObjectCommand,
   UploadPartCommand,
   type S3Client,
 } from '@aws-sdk/client-s3';
 import { FileStore } from '@tus/file-store';
 import { Server as TusServer, type Upload } from '@tus/server';
-import type { Logger } from '@learnlive/common';
+import { recordGarbage, removeGarbage, type Logger } from '@learnlive/common';
 import type { AuthUser } from '../auth/middleware.js';
 import type { ApiContext } from '../context.js';
 import { courseAccess } from '../entitlements.js';
-import { courseOfLesson, loadVideo, transcodeJobId } from './lessonVideoRows.js';
+import { courseOfLesson, loadVideo, transcodeJobId, type LessonVideoRow } from './lessonVideoRows.js';
 
 export const UPLOADS_PATH = '/api/uploads';
 
@@ -101,27 +99,38 @@ export function createUploadServer(ctx: ApiContext, callers: WeakMap<Request, Au
       ContentType: upload.metadata?.filetype ?? 'application/octet-stream',
       Metadata: { filename: encodeURIComponent(upload.metadata?.filename ?? '') },
     });
-    const previous = await loadVideo(db, lessonId);
-    await db.query(
-      `insert into lesson_videos (lesson_id, instructor_id, status, version, source_key, source_bytes)
-       values ($1, $2, 'queued', $3, $4, $5)
-       on conflict (lesson_id) do update set instructor_id = excluded.instructor_id, status = 'queued',
-         version = excluded.version, source_key = excluded.source_key, source_bytes = excluded.source_bytes,
-         stage = null, percent = null, failure_reason = null, attempts = 0, updated_at = now()`,
-      [lessonId, userId, version, sourceKey, upload.size ?? upload.offset],
-    );
+    // One transaction: uploads of one lesson take turns (its lesson row is locked, which covers a
+    // lesson with no video yet), and what the new version supersedes is recorded by the commit
+    // that stops referencing it, so a crash before the deletes below cannot leak it.
+    const { replaced, superseded } = await db.transaction(async (tx) => {
+      await tx.query('select 1 from lessons where id = $1 for no key update', [lessonId]);
+      const previous = await loadVideo(tx, lessonId);
+      await tx.query(
+        `insert into lesson_videos (lesson_id, instructor_id, status, version, source_key, source_bytes)
+         values ($1, $2, 'queued', $3, $4, $5)
+         on conflict (lesson_id) do update set instructor_id = excluded.instructor_id, status = 'queued',
+           version = excluded.version, source_key = excluded.source_key, source_bytes = excluded.source_bytes,
+           stage = null, percent = null, failure_reason = null, attempts = 0, updated_at = now()`,
+        [lessonId, userId, version, sourceKey, upload.size ?? upload.offset],
+      );
+      const replaced = previous && previous.version !== version ? previous : undefined;
+      const superseded = replaced ? supersededMedia(replaced) : [];
+      await recordGarbage(tx, superseded);
+      return { replaced, superseded };
+    });
     await queue.add({ type: 'transcode', lessonId, sourceKey, version }, transcodeJobId(lessonId, version));
     log.info({ lessonId, version, bytes: upload.size }, 'lesson video uploaded');
     // The assembled file is now in object storage.
     await store.remove(upload.id).catch((err: unknown) => log.warn({ err }, 'upload file not removed'));
-    if (previous && previous.version !== version) {
-      // A re-upload replaces the lesson's video: the older job stops and its original goes. Its
-      // ladder, if published, stays playable until the new one is published (the transcoder then
-      // removes it); an unpublished one's partial files go now.
-      await queue.cancel(transcodeJobId(lessonId, previous.version));
-      if (previous.published_version !== previous.version)
-        await deleteObjects(s3, bucket, `lessons/${lessonId}/hls/${previous.version}/`);
-      if (previous.source_key) await deleteObjects(s3, bucket, previous.source_key);
+    if (replaced) {
+      // The older job stops before its files go.
+      await queue.cancel(transcodeJobId(lessonId, replaced.version));
+      for (const prefix of superseded) {
+        // Left recorded on failure: the transcoder's sweeper retries.
+        await removeGarbage(db, s3, bucket, prefix).catch((err: unknown) =>
+          log.warn({ err, lessonId, prefix }, 'superseded upload media not removed'),
+        );
+      }
     }
   }
 
@@ -129,6 +138,19 @@ export function createUploadServer(ctx: ApiContext, callers: WeakMap<Request, Au
     server,
     ready: mkdir(directory, { recursive: true }),
   };
+}
+
+/**
+ * What a re-upload stops referencing: the older original, and the older upload's ladder unless it
+ * is the published one (that stays playable until the new one is published; the transcoder then
+ * records and removes it), so only an unpublished ladder's partial files.
+ */
+function supersededMedia(previous: LessonVideoRow): string[] {
+  const garbage = previous.source_key ? [previous.source_key] : [];
+  if (previous.published_version !== previous.version) {
+    garbage.push(`lessons/${previous.lesson_id}/hls/${previous.version}/`);
+  }
+  return garbage;
 }
 
 /** Above this, originals go up in parts (one PUT is limited to 5 GiB, and parts can be retried). */
@@ -204,19 +226,4 @@ export async function copyToStorage(
     await s3.send(new AbortMultipartUploadCommand({ Bucket: bucket, Key: key, UploadId })).catch(() => {});
     throw err;
   }
-}
-
-/** Removes every object under `prefix` (s3rver and S3 both list and multi-delete). */
-export async function deleteObjects(s3: S3Client, bucket: string, prefix: string): Promise<void> {
-  let token: string | undefined;
-  do {
-    const page = await s3.send(
-      new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix, ContinuationToken: token }),
-    );
-    const keys = (page.Contents ?? []).flatMap((o) => (o.Key ? [{ Key: o.Key }] : []));
-    if (keys.length > 0) {
-      await s3.send(new DeleteObjectsCommand({ Bucket: bucket, Delete: { Objects: keys, Quiet: true } }));
-    }
-    token = page.IsTruncated ? page.NextContinuationToken : undefined;
-  } while (token);
 }

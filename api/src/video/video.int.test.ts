@@ -1,17 +1,21 @@
+import { randomUUID } from 'node:crypto';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ListObjectsV2Command } from '@aws-sdk/client-s3';
+import { ListObjectsV2Command, PutObjectCommand } from '@aws-sdk/client-s3';
 import { Upload } from 'tus-js-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { InProcessQueue, signToken, type Db } from '@learnlive/common';
+import { InProcessQueue, listKeys, signToken, type Db } from '@learnlive/common';
 import { LessonVideoSchema, PlaybackSchema } from '@learnlive/contracts';
 import {
   TEST_JWT_SECRET,
   createPostgresDatabase,
+  isDeleteObjects,
   startS3,
+  startS3FaultProxy,
   testLogger,
   waitFor,
+  type S3FaultProxy,
   type TestDatabase,
   type TestS3,
 } from '@learnlive/testing';
@@ -19,6 +23,7 @@ import {
   generateSource,
   loadTranscoderConfig,
   startTranscoder,
+  sweepMediaGarbage,
   type TranscoderService,
 } from '@learnlive/transcoder';
 import { loadApiConfig } from '../config.js';
@@ -29,6 +34,10 @@ const logger = testLogger('video');
 let database: TestDatabase;
 let db: Db;
 let s3: TestS3;
+/** The API reaches s3rver through this; the transcoder goes straight to it. */
+let storageProxy: S3FaultProxy;
+/** Storage faults: while set, the API's multi-object deletes are answered 503. */
+let failDeletes = false;
 let dir: string;
 let queue: InProcessQueue;
 let api: ApiService;
@@ -99,10 +108,20 @@ function tus(
   return { upload, done };
 }
 
+/** The `media_garbage` records under a lesson's folder. */
+async function garbageUnder(lesson: string): Promise<string[]> {
+  const { rows } = await db.query<{ prefix: string }>(
+    'select prefix from media_garbage where prefix like $1 order by prefix collate "C"',
+    [`lessons/${lesson}/%`],
+  );
+  return rows.map((row) => row.prefix);
+}
+
 beforeAll(async () => {
   database = await createPostgresDatabase();
   db = database.db;
   s3 = await startS3('learnlive');
+  storageProxy = await startS3FaultProxy(s3.storage.endpoint!, (req) => failDeletes && isDeleteObjects(req));
   dir = await mkdtemp(join(tmpdir(), 'video-test-'));
   queue = new InProcessQueue(logger);
   const env = {
@@ -120,6 +139,7 @@ beforeAll(async () => {
       API_BODY_LIMIT: String(CHUNK),
       LESSON_UPLOAD_DIR: join(dir, 'uploads'),
       LESSON_UPLOAD_MAX_BYTES: String(20 * 1024 * 1024),
+      S3_ENDPOINT: storageProxy.endpoint,
     }),
     logger,
     { db, queue },
@@ -166,6 +186,7 @@ afterAll(async () => {
   await transcoder?.close();
   await api?.close();
   await queue?.close();
+  await storageProxy?.close();
   await s3?.stop();
   await database?.drop();
   if (dir) await rm(dir, { recursive: true, force: true });
@@ -337,6 +358,9 @@ describe('lesson video playback', () => {
     const file = join(dir, 'second.mp4');
     await generateSource('ffmpeg', file, { width: 320, height: 180, fps: 24, seconds: 3, audio: false });
     await tus(await readFile(file), instructor).done;
+    // The older original went with the upload, and so did its media_garbage record.
+    expect(await listKeys(s3.client, 'learnlive', `lessons/${lessonId}/original/${before}`)).toEqual([]);
+    expect(await garbageUnder(lessonId)).toEqual([]);
     // Uploaded, not yet transcoded (ffprobe and ffmpeg take far longer than these requests):
     // learners still play the previous ladder.
     const during = (
@@ -373,6 +397,8 @@ describe('lesson video playback', () => {
       `lessons/${lessonId}/original/${before}`,
     );
     expect(await list(`lessons/${lessonId}/original/`)).toHaveLength(1);
+    // The transcoder removes the replaced ladder's record after its files.
+    await waitFor(async () => (await garbageUnder(lessonId)).length === 0, { what: 'no garbage left' });
     expect((await call('GET', old.masterUrl)).status).toBe(404);
     const current = PlaybackSchema.parse(
       await (await call('GET', `/api/lessons/${lessonId}/playback`, learner)).json(),
@@ -392,5 +418,91 @@ describe('lesson video playback', () => {
     expect(left.Contents ?? []).toEqual([]);
     expect((await call('GET', playback.masterUrl)).status).toBe(404);
     expect((await call('GET', `/api/lessons/${lessonId}/playback`, learner)).status).toBe(409);
+  });
+});
+
+describe('what a re-upload supersedes', () => {
+  /**
+   * A lesson whose video is being transcoded: its original and partial ladder, plus the ladder
+   * published from an earlier upload that learners still play.
+   */
+  async function lessonMidTranscode() {
+    const lesson = await db.query<{ id: string }>(
+      `insert into lessons (course_id, module_id, title, kind, position)
+       select course_id, module_id, 'Re-uploaded', 'video', position + 1 from lessons where id = $1
+       returning id`,
+      [lessonId],
+    );
+    const id = lesson.rows[0]!.id;
+    const [published, processing] = [randomUUID(), randomUUID()];
+    const original = `lessons/${id}/original/${processing}`;
+    const partial = `lessons/${id}/hls/${processing}/`;
+    const playing = `lessons/${id}/hls/${published}/`;
+    for (const key of [
+      original,
+      `${partial}master.m3u8`,
+      `${partial}180p/seg_000.m4s`,
+      `${playing}master.m3u8`,
+    ]) {
+      await s3.client.send(new PutObjectCommand({ Bucket: 'learnlive', Key: key, Body: key }));
+    }
+    await db.query(
+      `insert into lesson_videos (lesson_id, instructor_id, status, version, source_key, hls_prefix, published_version)
+       values ($1, $2, 'processing', $3, $4, $5, $6)`,
+      [id, instructor.id, processing, original, playing, published],
+    );
+    return { id, original, partial, playing };
+  }
+
+  /** Uploads a file the transcoder rejects at once (ffprobe cannot read it: no ffmpeg run). */
+  async function reupload(lesson: string) {
+    await tus(Buffer.from('not really a video'), instructor, { lesson }).done;
+  }
+
+  /** The transcoder is done with the lesson (nothing of it runs when the suite stops). */
+  async function rejected(lesson: string) {
+    await waitFor(
+      async () => {
+        const { rows } = await db.query<{ status: string }>(
+          'select status from lesson_videos where lesson_id = $1',
+          [lesson],
+        );
+        return rows[0]?.status === 'failed';
+      },
+      { timeoutMs: 30_000, intervalMs: 100, what: 'the transcoder to reject the upload' },
+    );
+  }
+
+  it('the older original and unpublished partial ladder go with the upload; the published ladder stays', async () => {
+    const { id, original, partial, playing } = await lessonMidTranscode();
+    await reupload(id);
+    expect(await listKeys(s3.client, 'learnlive', original)).toEqual([]);
+    expect(await listKeys(s3.client, 'learnlive', partial)).toEqual([]);
+    expect(await garbageUnder(id)).toEqual([]);
+    expect(await listKeys(s3.client, 'learnlive', playing)).toEqual([`${playing}master.m3u8`]);
+    expect(await listKeys(s3.client, 'learnlive', `lessons/${id}/original/`)).toHaveLength(1);
+    await rejected(id);
+  });
+
+  it('storage refuses the deletes (as after a crash): the records stay, and the sweeper removes files and records', async () => {
+    const { id, original, partial, playing } = await lessonMidTranscode();
+    failDeletes = true;
+    try {
+      await reupload(id);
+    } finally {
+      failDeletes = false;
+    }
+    expect(await garbageUnder(id)).toEqual([original, partial].sort());
+    expect(await listKeys(s3.client, 'learnlive', original)).toEqual([original]);
+    expect(await listKeys(s3.client, 'learnlive', partial)).toHaveLength(2);
+
+    expect(await sweepMediaGarbage(db, s3.client, 'learnlive', { graceMs: 0 })).toEqual(
+      expect.arrayContaining([original, partial]),
+    );
+    expect(await listKeys(s3.client, 'learnlive', original)).toEqual([]);
+    expect(await listKeys(s3.client, 'learnlive', partial)).toEqual([]);
+    expect(await garbageUnder(id)).toEqual([]);
+    expect(await listKeys(s3.client, 'learnlive', playing)).toEqual([`${playing}master.m3u8`]);
+    await rejected(id);
   });
 });

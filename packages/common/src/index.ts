@@ -8,6 +8,7 @@ export * from './http.js';
 export * from './ops.js';
 export * from './socketServer.js';
 export * from './storage.js';
+export * from './mediaGarbage.js';
 export * from './redis.js';
 export * from './db/index.js';
 export * from './queue/index.js';
