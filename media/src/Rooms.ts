@@ -37,15 +37,14 @@ export class Rooms {
         return room;
       }
     }
-    const creating = Room.create(
-      id,
-      kind,
-      this.pool.leastLoaded(),
-      this.options,
-      this.store,
-      this.logger,
-      (exclude) => this.pool.leastLoaded(exclude),
-    );
+    // set before any await: concurrent first joins get this same room
+    const creating = this.pool
+      .forNewRoom()
+      .then((worker) =>
+        Room.create(id, kind, worker, this.options, this.store, this.logger, (exclude) =>
+          this.pool.leastLoaded(exclude),
+        ),
+      );
     this.rooms.set(id, creating);
     let room: Room;
     try {

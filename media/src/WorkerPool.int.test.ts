@@ -37,6 +37,12 @@ describe('WorkerPool', () => {
     const died = new Promise<number>((resolve) => pool!.once('workerdied', resolve));
     process.kill(first.pid, 'SIGKILL');
     expect(await died).toBe(0);
+    // a room placed right away (its peers rejoin at once) waits for the replacement
+    expect(pool.workers[0]!.worker.closed).toBe(true);
+    expect(() => pool!.leastLoaded()).toThrow(/no media worker/);
+    const placed = await pool.forNewRoom();
+    expect(placed.worker).not.toBe(first);
+    expect(placed.worker.closed).toBe(false);
     await expect
       .poll(() => pool!.workers[0]!.worker !== first && !pool!.workers[0]!.worker.closed, { timeout: 10_000 })
       .toBe(true);

@@ -1,7 +1,10 @@
 import { EventEmitter } from 'node:events';
 import * as mediasoup from 'mediasoup';
 import type { types } from 'mediasoup';
-import { AppError, ConfigError, type Logger } from '@learnlive/common';
+import { AppError, ConfigError, withTimeout, type Logger } from '@learnlive/common';
+
+/** How long a new room waits for a dead worker's replacement before it is refused. */
+const REPLACEMENT_WAIT_MS = 10_000;
 
 export interface WorkerPoolOptions {
   workers: number;
@@ -26,6 +29,8 @@ export interface PooledWorker {
  */
 export class WorkerPool extends EventEmitter<{ workerdied: [index: number]; close: [] }> {
   private readonly slots: PooledWorker[] = [];
+  /** Replacements of dead workers that are starting, by slot. */
+  private readonly replacing = new Map<number, Promise<PooledWorker>>();
   private closed = false;
 
   private constructor(
@@ -66,6 +71,19 @@ export class WorkerPool extends EventEmitter<{ workerdied: [index: number]; clos
     return best;
   }
 
+  /**
+   * Where a new room goes: the least loaded worker. When none is alive but a dead one's
+   * replacement is starting, that one: a worker's death tells its peers to rejoin at once, and
+   * their joins arrive before the replacement is up (about 100 ms; with one worker they were all
+   * refused `unavailable`).
+   */
+  async forNewRoom(): Promise<PooledWorker> {
+    if (this.replacing.size > 0 && !this.slots.some((slot) => !slot.worker.closed)) {
+      await withTimeout(Promise.any(this.replacing.values()), REPLACEMENT_WAIT_MS).catch(() => {});
+    }
+    return this.leastLoaded();
+  }
+
   private async spawn(index: number): Promise<PooledWorker> {
     let worker: types.Worker;
     try {
@@ -104,15 +122,20 @@ export class WorkerPool extends EventEmitter<{ workerdied: [index: number]; clos
     worker.on('died', (error) => {
       this.logger.error({ err: error, pid: worker.pid, index }, 'mediasoup worker died');
       if (this.closed) return;
+      const replacing = this.spawn(index).then((replacement) => {
+        if (this.closed) {
+          replacement.worker.close();
+          throw new Error('the pool closed');
+        }
+        this.slots[index] = replacement;
+        this.logger.info({ pid: replacement.worker.pid, index }, 'mediasoup worker replaced');
+        return replacement;
+      });
+      this.replacing.set(index, replacing);
+      replacing
+        .catch((err: unknown) => this.logger.error({ err, index }, 'mediasoup worker could not be replaced'))
+        .finally(() => this.replacing.delete(index));
       this.emit('workerdied', index);
-      this.spawn(index).then(
-        (replacement) => {
-          if (this.closed) return void replacement.worker.close();
-          this.slots[index] = replacement;
-          this.logger.info({ pid: replacement.worker.pid, index }, 'mediasoup worker replaced');
-        },
-        (err: unknown) => this.logger.error({ err, index }, 'mediasoup worker could not be replaced'),
-      );
     });
     worker.observer.on('newrouter', (router) => {
       slot.routers += 1;
