@@ -172,6 +172,7 @@ export class MediaSession {
 
   /** Connects and joins; resolves once joined or failed (state says which). */
   async start(): Promise<void> {
+    if (this.closed) return; // a closed session never connects again
     const socket: MediaSocket = io(this.mediaUrl, {
       transports: ['websocket'],
       auth: { token: this.token },
@@ -264,8 +265,15 @@ export class MediaSession {
   }
 
   private async join(): Promise<void> {
+    if (this.closed) return;
     try {
       const joined = await this.request('join', {});
+      // Closed while the join was answered (the page left, or switched to the stream): give
+      // the seat back at once, or it stays taken while this socket lives.
+      if (this.closed) {
+        this.socket?.close();
+        return;
+      }
       if (!this.device) {
         this.device = new Device({ handlerName: 'Chrome111' });
         await this.device.load({
