@@ -302,4 +302,17 @@ describe('media signalling against real mediasoup workers', () => {
     expect(again.role).toBe('teacher');
     expect(send.id).toBeTruthy();
   });
+
+  it('a page that leaves while its new room waits for a replacement worker takes no seat', async () => {
+    const worker = media.pool.workers[0]!.worker;
+    process.kill(worker.pid, 'SIGKILL');
+    await waitFor(() => worker.closed, { what: 'the worker seen dead' });
+    const client = await connect('live:left-while-waiting', 'learner');
+    void client.ack('join', {}); // the room waits for the replacement...
+    client.close(); // ...while the page goes
+    await waitFor(() => media.pool.workers[0]!.worker !== worker, { timeoutMs: 15_000, what: 'replacement' });
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    const room = await media.rooms.find('live:left-while-waiting');
+    expect(room?.peers.size ?? 0).toBe(0);
+  });
 });

@@ -147,6 +147,12 @@ export function attachSignalling(io: MediaServer, options: SignallingOptions): v
     detach(session);
     const room = await rooms.get(session.claims.room, session.claims.kind);
     const socket = session.socket;
+    // Gone while the room was found or created (a new room waits up to 10 s for a dead worker's
+    // replacement): its disconnect found no peer to remove, so a seat taken now stayed for ever.
+    if (socket.disconnected) {
+      rooms.leftRoom(room);
+      throw new AppError('unavailable', 'the connection closed while joining');
+    }
     const emit: Emit = (event, ...args) => {
       (socket.emit as (e: string, ...a: unknown[]) => boolean)(event, ...args);
     };
