@@ -164,9 +164,9 @@ export class ChatStore {
     const rooms = [...new Set(sends.map((s) => s.room))].sort();
     return this.db.transaction(async (tx) => {
       const state = await lockRooms(tx, rooms);
-      const pairs = [...new Set(sends.map((s) => `${s.room}\n${s.author.userId}`))].map((key) =>
-        key.split('\n'),
-      );
+      const person = (room: string, userId: string) => `${room}\n${userId}`;
+      // one send per person and room: their standing is read once
+      const people = [...new Map(sends.map((s) => [person(s.room, s.author.userId), s])).values()];
       const standing = new Map(
         (
           await tx.query<Standing & { room: string; user_id: string }>(
@@ -178,10 +178,10 @@ export class ChatStore {
                   from rt_messages x where r.slow_mode_seconds > 0 and x.room = p.room and x.user_id = p.user_id) as wait_seconds
              from unnest($1::text[], $2::text[]) as p(room, user_id)
              join rt_rooms r on r.room = p.room`,
-            [pairs.map(([room]) => room), pairs.map(([, userId]) => userId)],
+            [people.map((s) => s.room), people.map((s) => s.author.userId)],
             { prepare: true },
           )
-        ).rows.map((r) => [`${r.room}\n${r.user_id}`, r]),
+        ).rows.map((r) => [person(r.room, r.user_id), r]),
       );
       const keyed = sends.filter((s) => s.clientId);
       const earlier = new Map<string, ChatMessage>();
@@ -192,7 +192,8 @@ export class ChatStore {
           [keyed.map((s) => s.room), keyed.map((s) => s.author.userId), keyed.map((s) => s.clientId!)],
           { prepare: true },
         );
-        for (const row of rows) earlier.set(`${row.room}\n${row.user_id}\n${row.client_id}`, toMessage(row));
+        for (const row of rows)
+          earlier.set(`${person(row.room, row.user_id)}\n${row.client_id}`, toMessage(row));
       }
       const parentIds = [...new Set(sends.flatMap((s) => (s.replyTo ? [s.replyTo] : [])))];
       const parents = new Map<string, Parent>();
@@ -214,8 +215,8 @@ export class ChatStore {
       const inBatch = new Map<string, number>(); // room\nuserId\nclientId → index in `accepted`
       const spoke = new Set<string>(); // slow mode: one message per person per room per batch
       for (const send of sends) {
-        const person = `${send.room}\n${send.author.userId}`;
-        const key = send.clientId ? `${person}\n${send.clientId}` : undefined;
+        const who = person(send.room, send.author.userId);
+        const key = send.clientId ? `${who}\n${send.clientId}` : undefined;
         const stored = key && earlier.get(key);
         if (stored) {
           outcomes.push({ ok: true, value: { message: stored, duplicate: true } });
@@ -227,12 +228,12 @@ export class ChatStore {
           continue;
         }
         const room = state.get(send.room)!;
-        const refusal = refuse(send, room, standing.get(person), spoke.has(person), parents);
+        const refusal = refuse(send, room, standing.get(who), spoke.has(who), parents);
         if (refusal) {
           outcomes.push({ ok: false, error: refusal });
           continue;
         }
-        spoke.add(person);
+        spoke.add(who);
         if (key) inBatch.set(key, accepted.length);
         outcomes.push({ accepted: accepted.length, duplicate: false });
         const n = (taken.get(send.room) ?? 0) + 1;
