@@ -1,7 +1,10 @@
-import { isRevoked, withTimeout, type Logger, type TokenGenerations } from '@learnlive/common';
-
-/** How long one read of the recorded generations may take before it counts as failed. */
-const READ_TIMEOUT_MS = 1_000;
+import {
+  GENERATION_READ_TIMEOUT_MS,
+  isRevoked,
+  withTimeout,
+  type Logger,
+  type TokenGenerations,
+} from '@learnlive/common';
 
 /** A connected signalling session as the revocation check sees it. */
 export interface RevocableSession {
@@ -51,7 +54,7 @@ export class RevocationCheck {
     const userIds = [...new Set(sessions.map((s) => s.userId))];
     let current: Map<string, number>;
     try {
-      current = await withTimeout(this.generations.currentMany(userIds), READ_TIMEOUT_MS);
+      current = await withTimeout(this.generations.currentMany(userIds), GENERATION_READ_TIMEOUT_MS);
     } catch (err) {
       this.logger.warn({ err: String(err), users: userIds.length }, 'revocation check failed; retrying');
       return 0;

@@ -23,8 +23,8 @@ export interface TokenGenerations {
   currentMany(userIds: readonly string[]): Promise<Map<string, number>>;
 }
 
-/** How long a handshake waits for the recorded generation before it lets the token through. */
-const CHECK_TIMEOUT_MS = 1_000;
+/** How long a reader waits for recorded generations before it lets the tokens through. */
+export const GENERATION_READ_TIMEOUT_MS = 1_000;
 
 /**
  * Whether the API revoked `generation` of the user (a newer one is recorded): the realtime and
@@ -38,7 +38,7 @@ export async function isRevoked(
   log: Logger,
 ): Promise<boolean> {
   try {
-    const current = await withTimeout(generations.current(userId), CHECK_TIMEOUT_MS);
+    const current = await withTimeout(generations.current(userId), GENERATION_READ_TIMEOUT_MS);
     return current !== undefined && generation < current;
   } catch (err) {
     log.warn({ err: String(err), userId }, 'token generation check failed; token accepted');
