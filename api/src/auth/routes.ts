@@ -16,6 +16,7 @@ import { z } from 'zod';
 import type { ApiContext } from '../context.js';
 import { jsonBody, jsonRequest, noContent, problems } from '../responses.js';
 import { clientAddressResolver } from './clientAddress.js';
+import { localeFromAcceptLanguage } from './locale.js';
 import { accessRevoked } from './revocation.js';
 import { bearerSecurity, currentUser, requireUser } from './middleware.js';
 import { hashPassword, verifyPassword } from './passwords.js';
@@ -200,13 +201,14 @@ export function authRoutes(app: OpenAPIHono, ctx: ApiContext): void {
     const body = c.req.valid('json');
     const email = body.email.toLowerCase();
     const role = auth.adminEmails.includes(email) ? 'admin' : body.role;
+    const locale = body.locale ?? localeFromAcceptLanguage(c.req.header('accept-language'));
     const passwordHash = await hashPassword(body.password);
     const session = await ctx.db
       .transaction(async (tx) => {
         const { rows } = await tx.query<UserRow>(
-          `insert into users (email, display_name, password_hash, role) values ($1, $2, $3, $4)
+          `insert into users (email, display_name, password_hash, role, locale) values ($1, $2, $3, $4, $5)
            returning ${USER_COLUMNS}`,
-          [email, body.displayName, passwordHash, role],
+          [email, body.displayName, passwordHash, role, locale],
         );
         return issueSession(tx, rows[0]!, sessionOptions);
       })
@@ -295,9 +297,10 @@ export function authRoutes(app: OpenAPIHono, ctx: ApiContext): void {
         generation = await revokeAllSessions(tx, userId);
       }
       const { rows } = await tx.query<UserRow>(
-        `update users set display_name = coalesce($2, display_name), bio = coalesce($3, bio), updated_at = now()
+        `update users set display_name = coalesce($2, display_name), bio = coalesce($3, bio),
+            locale = coalesce($4, locale), updated_at = now()
           where id = $1 returning ${USER_COLUMNS}`,
-        [userId, body.displayName ?? null, body.bio ?? null],
+        [userId, body.displayName ?? null, body.bio ?? null, body.locale ?? null],
       );
       return rows[0];
     });

@@ -1,6 +1,6 @@
 import { createHash, createHmac, randomBytes, randomUUID } from 'node:crypto';
 import { AppError, signToken, type Logger, type Queryable } from '@learnlive/common';
-import type { SessionResponse, User, UserRole } from '@learnlive/contracts';
+import type { Locale, SessionResponse, User, UserRole } from '@learnlive/contracts';
 
 export interface UserRow {
   id: string;
@@ -8,12 +8,13 @@ export interface UserRow {
   display_name: string;
   role: UserRole;
   bio: string;
+  locale: Locale;
   created_at: Date | string;
   /** Goes into access tokens as `gen`; bumped to revoke them all (migration 101). */
   token_generation: number;
 }
 
-export const USER_COLUMNS = 'id, email, display_name, role, bio, created_at, token_generation';
+export const USER_COLUMNS = 'id, email, display_name, role, bio, locale, created_at, token_generation';
 
 export function toUser(row: UserRow): User {
   return {
@@ -22,6 +23,7 @@ export function toUser(row: UserRow): User {
     displayName: row.display_name,
     role: row.role,
     bio: row.bio,
+    locale: row.locale,
     createdAt: new Date(row.created_at).toISOString(),
   };
 }

@@ -13,7 +13,7 @@ import { callApi, testApiConfig, type CallOptions } from '../call.test-support.j
 
 export type { Answer } from '../call.test-support.js';
 
-/** Shared by the payments and scheduling suites: the real API on port 0, the Stripe fake beside it. */
+/** Shared by the API suites (payments, scheduling, locale, search): the real API on port 0, the Stripe fake beside it. */
 export const WEBHOOK_SECRET = 'whsec_test_0123456789abcdef';
 
 export interface TestUser {

@@ -14,6 +14,16 @@ export const EmailSchema = z.email().max(254);
 export const PasswordSchema = z.string().min(10, 'at least 10 characters').max(200);
 export const DisplayNameSchema = z.string().trim().min(1).max(80);
 
+/**
+ * The languages the platform speaks. A user's locale picks the interface language and the
+ * defaults of what they create (a course's language and currency).
+ */
+export const LOCALES = ['fr', 'en'] as const;
+export const LocaleSchema = z.enum(LOCALES);
+export type Locale = z.infer<typeof LocaleSchema>;
+/** The platforms are French: the locale when nothing else says otherwise. */
+export const DEFAULT_LOCALE: Locale = 'fr';
+
 /** Roles a person may pick when signing up; `admin` is granted, never chosen. */
 export const SIGN_UP_ROLES = ['learner', 'instructor', 'mentor'] as const;
 
@@ -23,6 +33,8 @@ export const RegisterRequestSchema = z.strictObject({
   displayName: DisplayNameSchema,
   /** @default 'learner' */
   role: z.enum(SIGN_UP_ROLES).default('learner'),
+  /** @default the request's `Accept-Language` if it names a supported locale, else `fr` */
+  locale: LocaleSchema.optional(),
 });
 export type RegisterRequest = z.input<typeof RegisterRequestSchema>;
 
@@ -44,6 +56,7 @@ export const UserSchema = z.object({
   displayName: z.string(),
   role: UserRoleSchema,
   bio: z.string(),
+  locale: LocaleSchema,
   createdAt: Timestamp,
 });
 export type User = z.infer<typeof UserSchema>;
@@ -63,6 +76,7 @@ export const UpdateProfileRequestSchema = z
   .strictObject({
     displayName: DisplayNameSchema.optional(),
     bio: z.string().max(2000).optional(),
+    locale: LocaleSchema.optional(),
     /** Changing the password needs the current one and signs out every other device. */
     password: z.strictObject({ current: z.string().min(1).max(200), next: PasswordSchema }).optional(),
   })
