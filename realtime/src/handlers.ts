@@ -15,7 +15,8 @@ import {
 } from '@learnlive/contracts';
 import type { Server, Socket } from 'socket.io';
 import type { z } from 'zod';
-import type { ChatStore, SendInput, SendResult } from './ChatStore.js';
+import type { MessageStore, SendInput, SendResult } from './MessageStore.js';
+import type { ModerationStore } from './ModerationStore.js';
 import type { GroupCommit } from './GroupCommit.js';
 import type { RealtimeConfig } from './config.js';
 import type { PresenceStore } from './Presence.js';
@@ -38,8 +39,9 @@ export type RealtimeSocket = Socket<
 export interface RealtimeContext {
   io: RealtimeServer;
   config: RealtimeConfig;
-  store: ChatStore;
-  /** Sends go through here: one transaction per room per batch (`ChatStore.sendBatch`). */
+  messages: MessageStore;
+  moderation: ModerationStore;
+  /** Sends go through here: one transaction per room per batch (`MessageStore.sendBatch`). */
   sends: GroupCommit<SendInput, SendResult>;
   cache: RecentCache;
   presence: PresenceStore;
@@ -154,7 +156,7 @@ export const handlers: { [K in RealtimeClientEvent]: Handler<K> } = {
         'rate_limited',
         `at most ${ctx.config.limits.maxRoomsPerSocket} rooms per connection`,
       );
-    const ban = await ctx.store.ban(room, socket.data.userId);
+    const ban = await ctx.moderation.ban(room, socket.data.userId);
     if (ban)
       throw new AppError(
         'forbidden',
@@ -166,7 +168,7 @@ export const handlers: { [K in RealtimeClientEvent]: Handler<K> } = {
     socket.data.rooms[room] = claims.role;
     const course = /^course:(.+)$/.exec(room)?.[1];
     if (course && MODERATOR_ROLES.has(claims.role)) await socket.join(courseStaffRoom(course));
-    const state = await ctx.store.roomState(room);
+    const state = await ctx.messages.roomState(room);
     if (!already) {
       // Presence is best-effort (Redis may be away): the join itself must not fail for it.
       const change = await ctx.presence
@@ -195,7 +197,7 @@ export const handlers: { [K in RealtimeClientEvent]: Handler<K> } = {
         missed = cached;
         source = 'cache';
       } else {
-        const page = await ctx.store.history(room, { after: since, limit: max });
+        const page = await ctx.messages.history(room, { after: since, limit: max });
         missed = page.messages;
         truncated = page.hasMore;
         source = 'database';
@@ -206,7 +208,7 @@ export const handlers: { [K in RealtimeClientEvent]: Handler<K> } = {
     let changesTruncated = false;
     let lastRev = state.lastRev;
     if (since !== undefined && sinceRev !== undefined && sinceRev < state.lastRev) {
-      const page = await ctx.store.changedSince(room, since, sinceRev, ctx.config.limits.catchupMax);
+      const page = await ctx.messages.changedSince(room, since, sinceRev, ctx.config.limits.catchupMax);
       changed = page.messages;
       changesTruncated = page.hasMore;
       if (page.hasMore) lastRev = page.messages.at(-1)!.rev;
@@ -262,7 +264,7 @@ export const handlers: { [K in RealtimeClientEvent]: Handler<K> } = {
         'payload_too_large',
         `messages are at most ${ctx.config.limits.maxTextLength} characters`,
       );
-    const message = await ctx.store.edit(room, id, socket.data.userId, text);
+    const message = await ctx.messages.edit(room, id, socket.data.userId, text);
     broadcastUpdate(ctx, message);
     return message;
   },
@@ -270,11 +272,11 @@ export const handlers: { [K in RealtimeClientEvent]: Handler<K> } = {
   async 'chat:delete'(ctx, socket, { room, id, reason }) {
     requireReader(socket, room);
     const moderator = isModerator(socket, room);
-    const message = await ctx.store.delete(room, id, socket.data.userId, moderator);
+    const message = await ctx.messages.delete(room, id, socket.data.userId, moderator);
     ctx.io.to(room).emit('chat:deleted', { room, id, offset: message.offset, rev: message.rev });
     ctx.cache.put(message);
     if (message.userId !== socket.data.userId)
-      await ctx.store.auditDelete(socket.data.userId, message, reason ?? '');
+      await ctx.moderation.auditDelete(socket.data.userId, message, reason ?? '');
     return { id };
   },
 
@@ -282,7 +284,7 @@ export const handlers: { [K in RealtimeClientEvent]: Handler<K> } = {
     joinedRole(socket, room);
     if (!(await ctx.chatLimiter.take(socket.data.userId)))
       throw new AppError('rate_limited', 'you are reacting too fast');
-    const message = await ctx.store.react(room, id, socket.data.userId, emoji, on);
+    const message = await ctx.messages.react(room, id, socket.data.userId, emoji, on);
     broadcastUpdate(ctx, message);
     return message;
   },
@@ -299,12 +301,12 @@ export const handlers: { [K in RealtimeClientEvent]: Handler<K> } = {
 
   async 'chat:history'(ctx, socket, { room, before, after, limit }) {
     requireReader(socket, room);
-    return ctx.store.history(room, { before, after, limit });
+    return ctx.messages.history(room, { before, after, limit });
   },
 
   async 'chat:report'(ctx, socket, { room, id, reason }) {
     joinedRole(socket, room);
-    return { reportId: await ctx.store.report(room, id, socket.data.userId, reason) };
+    return { reportId: await ctx.moderation.report(room, id, socket.data.userId, reason) };
   },
 
   async 'presence:list'(ctx, socket, { room }) {
@@ -328,21 +330,21 @@ export const handlers: { [K in RealtimeClientEvent]: Handler<K> } = {
 
   async 'mod:mute'(ctx, socket, { room, userId, seconds, reason }) {
     requireModerator(socket, room);
-    const until = await ctx.store.mute(socket.data.userId, room, userId, seconds, reason);
+    const until = await ctx.moderation.mute(socket.data.userId, room, userId, seconds, reason);
     ctx.io.to(userRoom(userId)).emit('moderation:notice', { room, action: 'mute', until, reason });
     return { until };
   },
 
   async 'mod:unmute'(ctx, socket, { room, userId, reason }) {
     requireModerator(socket, room);
-    await ctx.store.unmute(socket.data.userId, room, userId, reason);
+    await ctx.moderation.unmute(socket.data.userId, room, userId, reason);
     ctx.io.to(userRoom(userId)).emit('moderation:notice', { room, action: 'unmute', until: null, reason });
     return { userId };
   },
 
   async 'mod:kick'(ctx, socket, { room, userId, reason }) {
     requireModerator(socket, room);
-    await ctx.store.auditKick(socket.data.userId, room, userId, reason);
+    await ctx.moderation.auditKick(socket.data.userId, room, userId, reason);
     ctx.io.to(userRoom(userId)).emit('moderation:notice', { room, action: 'kick', until: null, reason });
     await evictEverywhere(ctx, room, userId, 'kicked');
     return { userId };
@@ -350,7 +352,7 @@ export const handlers: { [K in RealtimeClientEvent]: Handler<K> } = {
 
   async 'mod:ban'(ctx, socket, { room, userId, seconds, reason }) {
     requireModerator(socket, room);
-    const until = await ctx.store.addBan(socket.data.userId, room, userId, seconds, reason);
+    const until = await ctx.moderation.addBan(socket.data.userId, room, userId, seconds, reason);
     ctx.io.to(userRoom(userId)).emit('moderation:notice', { room, action: 'ban', until, reason });
     await evictEverywhere(ctx, room, userId, 'banned');
     return { until };
@@ -358,45 +360,50 @@ export const handlers: { [K in RealtimeClientEvent]: Handler<K> } = {
 
   async 'mod:unban'(ctx, socket, { room, userId, reason }) {
     requireModerator(socket, room);
-    await ctx.store.unban(socket.data.userId, room, userId, reason);
+    await ctx.moderation.unban(socket.data.userId, room, userId, reason);
     return { userId };
   },
 
   async 'mod:slowMode'(ctx, socket, { room, seconds, reason }) {
     requireModerator(socket, room);
-    const state = await ctx.store.setRoom(socket.data.userId, room, { slowModeSeconds: seconds }, reason);
+    const state = await ctx.moderation.setRoom(
+      socket.data.userId,
+      room,
+      { slowModeSeconds: seconds },
+      reason,
+    );
     ctx.io.to(room).emit('room:state', state);
     return state;
   },
 
   async 'mod:lock'(ctx, socket, { room, locked, reason }) {
     requireModerator(socket, room);
-    const state = await ctx.store.setRoom(socket.data.userId, room, { locked }, reason);
+    const state = await ctx.moderation.setRoom(socket.data.userId, room, { locked }, reason);
     ctx.io.to(room).emit('room:state', state);
     return state;
   },
 
   async 'mod:state'(ctx, socket, { room }) {
     requireModerator(socket, room);
-    return ctx.store.moderationState(room);
+    return ctx.moderation.moderationState(room);
   },
 
   async 'mod:reports'(ctx, socket, { room, status, limit }) {
     if (room) requireModerator(socket, room);
     const rooms = room ? [room] : isAdmin(socket) ? undefined : moderatedRooms(socket);
     if (rooms && rooms.length === 0) throw new AppError('forbidden', 'you moderate no room');
-    return { reports: await ctx.store.reports(rooms, status, limit) };
+    return { reports: await ctx.moderation.reports(rooms, status, limit) };
   },
 
   async 'mod:resolveReport'(ctx, socket, { reportId, status, reason }) {
     const rooms = isAdmin(socket) ? undefined : moderatedRooms(socket);
     if (rooms && rooms.length === 0) throw new AppError('forbidden', 'you moderate no room');
-    await ctx.store.resolveReport(socket.data.userId, reportId, status, reason, rooms);
+    await ctx.moderation.resolveReport(socket.data.userId, reportId, status, reason, rooms);
     return { reportId };
   },
 
   async 'mod:audit'(ctx, socket, query) {
     if (!isAdmin(socket)) throw new AppError('forbidden', 'only admins can read the audit log');
-    return { entries: await ctx.store.auditLog(query) };
+    return { entries: await ctx.moderation.auditLog(query) };
   },
 };

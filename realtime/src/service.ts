@@ -30,7 +30,8 @@ import {
 import { REALTIME_CLIENT_SCHEMAS, userRoom, type RealtimeClientEvent } from '@learnlive/contracts';
 import { Server, type ServerOptions } from 'socket.io';
 import { Redis } from 'ioredis';
-import { ChatStore } from './ChatStore.js';
+import { MessageStore } from './MessageStore.js';
+import { ModerationStore } from './ModerationStore.js';
 import type { RealtimeConfig } from './config.js';
 import {
   announceLeft,
@@ -170,13 +171,14 @@ export async function startRealtime(
 
     const pendingCounts = new Map<string, number>();
     const expiryTimers = new Map<string, NodeJS.Timeout>();
-    const store = new ChatStore(db);
+    const messages = new MessageStore(db);
     const chatRate = { capacity: config.limits.chatRateMessages, windowMs: config.limits.chatRateWindowMs };
     const ctx: RealtimeContext = {
       io,
       config,
-      store,
-      sends: new GroupCommit((_partition, batch) => store.sendBatch(batch), {
+      messages,
+      moderation: new ModerationStore(db, messages),
+      sends: new GroupCommit((_partition, batch) => messages.sendBatch(batch), {
         windowMs: config.limits.chatCommitWindowMs,
         maxBatch: config.limits.chatCommitMaxBatch,
         partitions: config.limits.chatCommitPartitions,
@@ -246,7 +248,7 @@ export async function startRealtime(
       for (const room of io.of('/').adapter.rooms.keys()) {
         if (!/^(course|live|mentor|dm):/.test(room)) continue;
         try {
-          const { lastOffset, lastRev } = await ctx.store.roomState(room);
+          const { lastOffset, lastRev } = await ctx.messages.roomState(room);
           io.local.to(room).emit('room:sync', { room, lastOffset, lastRev });
         } catch (err) {
           log.warn({ err: String(err), room }, 'room sync failed');
