@@ -1,4 +1,4 @@
-import { createRoute, type OpenAPIHono } from '@hono/zod-openapi';
+import type { OpenAPIHono } from '@hono/zod-openapi';
 import { AppError, signToken } from '@learnlive/common';
 import {
   RoomKindSchema,
@@ -8,10 +8,11 @@ import {
   type RoomTokenClaims,
 } from '@learnlive/contracts';
 import { z } from 'zod';
-import { bearerSecurity, currentUser, requireUser, type AuthUser } from './auth/middleware.js';
+import { currentUser, type AuthUser } from './auth/middleware.js';
+import { authenticatedRoute } from './auth/authenticatedRoute.js';
 import type { ApiContext } from './context.js';
 import { courseAccess } from './entitlements.js';
-import { jsonBody, problems } from './responses.js';
+import { jsonBody } from './responses.js';
 
 /** What a resolver grants: the role in the room, and optionally a shorter token lifetime. */
 export interface RoomGrant {
@@ -38,20 +39,14 @@ export const roomResolvers: { [K in RoomKind]?: RoomResolver } = {
   },
 };
 
-const token = createRoute({
+const token = authenticatedRoute({
   method: 'post',
   path: '/api/rooms/{room}/token',
   tags: ['rooms'],
   summary: 'A short-lived token naming a realtime/media room and the caller’s role in it',
-  middleware: [requireUser()] as const,
-  security: bearerSecurity,
   request: { params: z.object({ room: z.string().regex(/^[a-z]+:[\w-]+$/, 'a room id like course:<id>') }) },
-  responses: {
-    200: jsonBody(RoomTokenResponseSchema, 'Token'),
-    401: problems[401],
-    403: problems[403],
-    404: problems[404],
-  },
+  responses: { 200: jsonBody(RoomTokenResponseSchema, 'Token') },
+  errors: [403, 404],
 });
 
 export function roomRoutes(app: OpenAPIHono, ctx: ApiContext): void {

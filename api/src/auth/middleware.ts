@@ -75,7 +75,7 @@ function verifierOf(c: Context): (token: string) => AuthUser | Promise<AuthUser>
 }
 
 /**
- * Every protected route uses this: a valid access token (401 `unauthenticated` /
+ * Every protected route uses this (through `authenticatedRoute`): a valid access token (401 `unauthenticated` /
  * `token_expired` otherwise) and, when roles are given, one of them (403 `forbidden`).
  * Admins pass every role check. The claims are then `c.get('user')`.
  */
@@ -115,6 +115,3 @@ export function currentUser(c: Context): AuthUser {
 export function maybeUser(c: Context): AuthUser | undefined {
   return c.get('user');
 }
-
-/** OpenAPI `security` for routes behind `requireUser`. */
-export const bearerSecurity = [{ bearer: [] }];

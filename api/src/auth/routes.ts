@@ -18,7 +18,8 @@ import { jsonBody, jsonRequest, noContent, problems } from '../responses.js';
 import { clientAddressResolver } from './clientAddress.js';
 import { localeFromAcceptLanguage } from './locale.js';
 import { accessRevoked } from './revocation.js';
-import { bearerSecurity, currentUser, requireUser } from './middleware.js';
+import { currentUser } from './middleware.js';
+import { authenticatedRoute } from './authenticatedRoute.js';
 import { hashPassword, verifyPassword } from './passwords.js';
 import {
   issueSession,
@@ -83,55 +84,45 @@ const signOut = createRoute({
   responses: { 204: noContent },
 });
 
-const signOutEverywhere = createRoute({
+const signOutEverywhere = authenticatedRoute({
   method: 'post',
   path: '/api/auth/sign-out-everywhere',
   tags,
   summary: 'End every session of the caller',
-  middleware: [requireUser()] as const,
-  security: bearerSecurity,
-  responses: { 204: noContent, 401: problems[401] },
+  responses: { 204: noContent },
 });
 
-const me = createRoute({
+const me = authenticatedRoute({
   method: 'get',
   path: '/api/me',
   tags,
   summary: 'The caller’s profile',
-  middleware: [requireUser()] as const,
-  security: bearerSecurity,
-  responses: { 200: jsonBody(UserSchema, 'Profile'), 401: problems[401] },
+  responses: { 200: jsonBody(UserSchema, 'Profile') },
 });
 
-const updateMe = createRoute({
+const updateMe = authenticatedRoute({
   method: 'patch',
   path: '/api/me',
   tags,
   summary: 'Update the caller’s profile or password',
-  middleware: [requireUser()] as const,
-  security: bearerSecurity,
   request: { body: jsonRequest(UpdateProfileRequestSchema) },
-  responses: { 200: jsonBody(UserSchema, 'Profile'), 400: problems[400], 401: problems[401] },
+  responses: { 200: jsonBody(UserSchema, 'Profile') },
+  errors: [400],
 });
 
-const changeRole = createRoute({
+const changeRole = authenticatedRoute({
   method: 'put',
   path: '/api/users/{id}/role',
   tags,
   summary: 'Change a user’s role (admins)',
-  middleware: [requireUser('admin')] as const,
-  security: bearerSecurity,
+  roles: ['admin'],
   request: { params: z.object({ id: z.uuid() }), body: jsonRequest(ChangeRoleRequestSchema) },
-  responses: {
-    200: jsonBody(UserSchema, 'Updated'),
-    401: problems[401],
-    403: problems[403],
-    404: problems[404],
-  },
+  responses: { 200: jsonBody(UserSchema, 'Updated') },
+  errors: [404],
 });
 
 const banRoute = (action: 'ban' | 'unban') =>
-  createRoute({
+  authenticatedRoute({
     method: 'post',
     path: `/api/users/{id}/${action}`,
     tags,
@@ -139,16 +130,10 @@ const banRoute = (action: 'ban' | 'unban') =>
       action === 'ban'
         ? 'Suspend an account (admins): its sessions and access tokens end at once, sign-in is refused'
         : 'Lift a suspension (admins)',
-    middleware: [requireUser('admin')] as const,
-    security: bearerSecurity,
+    roles: ['admin'],
     request: { params: z.object({ id: z.uuid() }) },
-    responses: {
-      204: noContent,
-      401: problems[401],
-      403: problems[403],
-      404: problems[404],
-      409: problems[409],
-    },
+    responses: { 204: noContent },
+    errors: [404, 409],
   });
 
 function peerAddress(c: Context): string | undefined {

@@ -1,41 +1,33 @@
-import { createRoute, type OpenAPIHono } from '@hono/zod-openapi';
+import type { OpenAPIHono } from '@hono/zod-openapi';
 import { AppError } from '@learnlive/common';
 import { EnrollmentSchema, MyLearningSchema } from '@learnlive/contracts';
 import { z } from 'zod';
-import { bearerSecurity, currentUser, requireUser } from '../auth/middleware.js';
+import { currentUser } from '../auth/middleware.js';
+import { authenticatedRoute } from '../auth/authenticatedRoute.js';
 import type { ApiContext } from '../context.js';
 import { grantEnrollment } from '../enrollments.js';
 import { courseAccess } from '../entitlements.js';
-import { jsonBody, problems } from '../responses.js';
+import { jsonBody } from '../responses.js';
 import { SUMMARY_COLUMNS, toSummary, type SummaryRow } from './rows.js';
 
 const tags = ['enrollments'];
 
-const enroll = createRoute({
+const enroll = authenticatedRoute({
   method: 'post',
   path: '/api/courses/{id}/enrollment',
   tags,
   summary: 'Enroll in a free, published course (paid ones: through checkout)',
-  middleware: [requireUser()] as const,
-  security: bearerSecurity,
   request: { params: z.object({ id: z.uuid() }) },
-  responses: {
-    201: jsonBody(EnrollmentSchema, 'Enrolled'),
-    401: problems[401],
-    403: problems[403],
-    404: problems[404],
-    409: problems[409],
-  },
+  responses: { 201: jsonBody(EnrollmentSchema, 'Enrolled') },
+  errors: [403, 404, 409],
 });
 
-const learning = createRoute({
+const learning = authenticatedRoute({
   method: 'get',
   path: '/api/me/learning',
   tags,
   summary: 'The caller’s active enrollments with progress',
-  middleware: [requireUser()] as const,
-  security: bearerSecurity,
-  responses: { 200: jsonBody(MyLearningSchema, 'My learning'), 401: problems[401] },
+  responses: { 200: jsonBody(MyLearningSchema, 'My learning') },
 });
 
 export function enrollmentRoutes(app: OpenAPIHono, ctx: ApiContext): void {

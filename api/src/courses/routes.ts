@@ -16,7 +16,8 @@ import {
   UpdateModuleRequestSchema,
 } from '@learnlive/contracts';
 import { z } from 'zod';
-import { bearerSecurity, currentUser, maybeUser, optionalUser, requireUser } from '../auth/middleware.js';
+import { currentUser, maybeUser, optionalUser } from '../auth/middleware.js';
+import { authenticatedRoute } from '../auth/authenticatedRoute.js';
 import type { ApiContext } from '../context.js';
 import { courseAccess, requireCourseAccess } from '../entitlements.js';
 import { jsonBody, jsonRequest, noContent, problems } from '../responses.js';
@@ -38,13 +39,6 @@ const tags = ['courses'];
 const AUTHORING_PATH =
   /^\/api\/(courses|modules|lessons)(\/[^/]+(\/(modules|lessons|publish|archive)(\/order)?)?)?$/;
 const IdParam = z.object({ id: z.uuid() });
-const authoring = { middleware: requireUser('instructor'), security: bearerSecurity };
-const authoringErrors = {
-  400: problems[400],
-  401: problems[401],
-  403: problems[403],
-  404: problems[404],
-} as const;
 
 const catalog = createRoute({
   method: 'get',
@@ -65,40 +59,42 @@ const detail = createRoute({
   responses: { 200: jsonBody(CourseDetailSchema, 'The course'), 404: problems[404] },
 });
 
-const mine = createRoute({
+const mine = authenticatedRoute({
   method: 'get',
   path: '/api/instructor/courses',
   tags,
   summary: 'Courses the caller teaches, every status',
-  ...authoring,
+  roles: ['instructor'],
   responses: {
     200: jsonBody(z.object({ items: z.array(CourseSummarySchema) }), 'Courses'),
-    ...authoringErrors,
   },
+  errors: [400, 404],
 });
 
-const create = createRoute({
+const create = authenticatedRoute({
   method: 'post',
   path: '/api/courses',
   tags,
   summary: 'Create a draft course',
-  ...authoring,
+  roles: ['instructor'],
   request: { body: jsonRequest(CreateCourseRequestSchema) },
-  responses: { 201: jsonBody(CourseDetailSchema, 'Created'), ...authoringErrors },
+  responses: { 201: jsonBody(CourseDetailSchema, 'Created') },
+  errors: [400, 404],
 });
 
-const update = createRoute({
+const update = authenticatedRoute({
   method: 'patch',
   path: '/api/courses/{id}',
   tags,
   summary: 'Edit a course',
-  ...authoring,
+  roles: ['instructor'],
   request: { params: IdParam, body: jsonRequest(UpdateCourseRequestSchema) },
-  responses: { 200: jsonBody(CourseDetailSchema, 'Updated'), ...authoringErrors },
+  responses: { 200: jsonBody(CourseDetailSchema, 'Updated') },
+  errors: [400, 404],
 });
 
 const statusRoute = (action: 'publish' | 'archive') =>
-  createRoute({
+  authenticatedRoute({
     method: 'post',
     path: `/api/courses/{id}/${action}`,
     tags,
@@ -106,89 +102,98 @@ const statusRoute = (action: 'publish' | 'archive') =>
       action === 'publish'
         ? 'Publish (needs at least one lesson)'
         : 'Archive: out of the catalog, kept for enrolled learners',
-    ...authoring,
+    roles: ['instructor'],
     request: { params: IdParam },
-    responses: { 200: jsonBody(CourseDetailSchema, 'Updated'), ...authoringErrors, 409: problems[409] },
+    responses: { 200: jsonBody(CourseDetailSchema, 'Updated') },
+    errors: [400, 404, 409],
   });
 
-const createModule = createRoute({
+const createModule = authenticatedRoute({
   method: 'post',
   path: '/api/courses/{id}/modules',
   tags,
   summary: 'Add a module at the end',
-  ...authoring,
+  roles: ['instructor'],
   request: { params: IdParam, body: jsonRequest(CreateModuleRequestSchema) },
-  responses: { 201: jsonBody(ModuleSchema, 'Created'), ...authoringErrors },
+  responses: { 201: jsonBody(ModuleSchema, 'Created') },
+  errors: [400, 404],
 });
 
-const reorderModules = createRoute({
+const reorderModules = authenticatedRoute({
   method: 'put',
   path: '/api/courses/{id}/modules/order',
   tags,
   summary: 'Set the order of every module',
-  ...authoring,
+  roles: ['instructor'],
   request: { params: IdParam, body: jsonRequest(ReorderRequestSchema) },
-  responses: { 200: jsonBody(CourseDetailSchema, 'Reordered'), ...authoringErrors },
+  responses: { 200: jsonBody(CourseDetailSchema, 'Reordered') },
+  errors: [400, 404],
 });
 
-const updateModule = createRoute({
+const updateModule = authenticatedRoute({
   method: 'patch',
   path: '/api/modules/{id}',
   tags,
   summary: 'Rename a module',
-  ...authoring,
+  roles: ['instructor'],
   request: { params: IdParam, body: jsonRequest(UpdateModuleRequestSchema) },
-  responses: { 200: jsonBody(CourseDetailSchema, 'Updated'), ...authoringErrors },
+  responses: { 200: jsonBody(CourseDetailSchema, 'Updated') },
+  errors: [400, 404],
 });
 
-const deleteModule = createRoute({
+const deleteModule = authenticatedRoute({
   method: 'delete',
   path: '/api/modules/{id}',
   tags,
   summary: 'Delete a module and its lessons',
-  ...authoring,
+  roles: ['instructor'],
   request: { params: IdParam },
-  responses: { 204: noContent, ...authoringErrors },
+  responses: { 204: noContent },
+  errors: [400, 404],
 });
 
-const createLesson = createRoute({
+const createLesson = authenticatedRoute({
   method: 'post',
   path: '/api/modules/{id}/lessons',
   tags,
   summary: 'Add a lesson at the end of a module',
-  ...authoring,
+  roles: ['instructor'],
   request: { params: IdParam, body: jsonRequest(CreateLessonRequestSchema) },
-  responses: { 201: jsonBody(LessonSchema, 'Created'), ...authoringErrors },
+  responses: { 201: jsonBody(LessonSchema, 'Created') },
+  errors: [400, 404],
 });
 
-const reorderLessons = createRoute({
+const reorderLessons = authenticatedRoute({
   method: 'put',
   path: '/api/modules/{id}/lessons/order',
   tags,
   summary: 'Set the order of every lesson of a module',
-  ...authoring,
+  roles: ['instructor'],
   request: { params: IdParam, body: jsonRequest(ReorderRequestSchema) },
-  responses: { 200: jsonBody(CourseDetailSchema, 'Reordered'), ...authoringErrors },
+  responses: { 200: jsonBody(CourseDetailSchema, 'Reordered') },
+  errors: [400, 404],
 });
 
-const updateLesson = createRoute({
+const updateLesson = authenticatedRoute({
   method: 'patch',
   path: '/api/lessons/{id}',
   tags,
   summary: 'Edit a lesson or move it to another module of the course',
-  ...authoring,
+  roles: ['instructor'],
   request: { params: IdParam, body: jsonRequest(UpdateLessonRequestSchema) },
-  responses: { 200: jsonBody(LessonSchema, 'Updated'), ...authoringErrors },
+  responses: { 200: jsonBody(LessonSchema, 'Updated') },
+  errors: [400, 404],
 });
 
-const deleteLesson = createRoute({
+const deleteLesson = authenticatedRoute({
   method: 'delete',
   path: '/api/lessons/{id}',
   tags,
   summary: 'Delete a lesson',
-  ...authoring,
+  roles: ['instructor'],
   request: { params: IdParam },
-  responses: { 204: noContent, ...authoringErrors },
+  responses: { 204: noContent },
+  errors: [400, 404],
 });
 
 async function nextPosition(tx: Queryable, table: 'course_modules' | 'lessons', column: string, id: string) {

@@ -1,4 +1,4 @@
-import { createRoute, type OpenAPIHono } from '@hono/zod-openapi';
+import type { OpenAPIHono } from '@hono/zod-openapi';
 import { AppError, type Queryable } from '@learnlive/common';
 import {
   CheckoutResponseSchema,
@@ -14,7 +14,8 @@ import {
   type Payment,
 } from '@learnlive/contracts';
 import { z } from 'zod';
-import { bearerSecurity, currentUser, requireUser } from '../auth/middleware.js';
+import { currentUser } from '../auth/middleware.js';
+import { authenticatedRoute } from '../auth/authenticatedRoute.js';
 import type { ApiContext } from '../context.js';
 import { courseAccess } from '../entitlements.js';
 import { jsonBody, jsonRequest, problems } from '../responses.js';
@@ -37,80 +38,65 @@ const SUBSCRIPTION_COLUMNS = `id, course_id as "courseId", amount, lower(currenc
   ${iso('current_period_end')} as "currentPeriodEnd", cancel_at_period_end as "cancelAtPeriodEnd",
   ${iso('created_at')} as "createdAt"`;
 
-const checkout = createRoute({
+const checkout = authenticatedRoute({
   method: 'post',
   path: '/api/payments/checkout',
   tags: ['payments'],
   summary:
     'Open a Stripe Checkout Session to buy (one-time price) or subscribe to (subscription price) a course',
-  middleware: [requireUser()] as const,
-  security: bearerSecurity,
   request: { body: jsonRequest(CourseCheckoutRequestSchema) },
   responses: {
     201: jsonBody(CheckoutResponseSchema, 'Send the browser to checkoutUrl'),
-    400: problems[400],
-    401: problems[401],
-    404: problems[404],
-    409: problems[409],
     503: unavailable,
   },
+  errors: [400, 404, 409],
 });
 
-const checkoutStatus = createRoute({
+const checkoutStatus = authenticatedRoute({
   method: 'get',
   path: '/api/payments/checkout/{sessionId}',
   tags: ['payments'],
   summary: 'Whether a Checkout Session of the caller was paid (the success page polls this)',
-  middleware: [requireUser()] as const,
-  security: bearerSecurity,
   request: { params: z.object({ sessionId: z.string().regex(/^cs_\w+$/, 'a Checkout Session id') }) },
-  responses: { 200: jsonBody(CheckoutStatusSchema, 'Status'), 401: problems[401], 404: problems[404] },
+  responses: { 200: jsonBody(CheckoutStatusSchema, 'Status') },
+  errors: [404],
 });
 
-const myPayments = createRoute({
+const myPayments = authenticatedRoute({
   method: 'get',
   path: '/api/payments/me',
   tags: ['payments'],
   summary: 'The caller’s transactions, newest first',
-  middleware: [requireUser()] as const,
-  security: bearerSecurity,
-  responses: { 200: jsonBody(PaymentListSchema, 'Transactions'), 401: problems[401] },
+  responses: { 200: jsonBody(PaymentListSchema, 'Transactions') },
 });
 
-const mySubscriptions = createRoute({
+const mySubscriptions = authenticatedRoute({
   method: 'get',
   path: '/api/subscriptions/me',
   tags: ['payments'],
   summary: 'The caller’s subscriptions',
-  middleware: [requireUser()] as const,
-  security: bearerSecurity,
-  responses: { 200: jsonBody(SubscriptionListSchema, 'Subscriptions'), 401: problems[401] },
+  responses: { 200: jsonBody(SubscriptionListSchema, 'Subscriptions') },
 });
 
-const cancelSubscription = createRoute({
+const cancelSubscription = authenticatedRoute({
   method: 'post',
   path: '/api/subscriptions/{id}/cancel',
   tags: ['payments'],
   summary: 'Cancel one of the caller’s subscriptions now (access ends)',
-  middleware: [requireUser()] as const,
-  security: bearerSecurity,
   request: { params: z.object({ id: z.uuid() }) },
   responses: {
     200: jsonBody(SubscriptionSchema, 'Canceled'),
-    401: problems[401],
-    404: problems[404],
-    409: problems[409],
     503: unavailable,
   },
+  errors: [404, 409],
 });
 
-const adminPayments = createRoute({
+const adminPayments = authenticatedRoute({
   method: 'get',
   path: '/api/admin/payments',
   tags: ['payments'],
   summary: 'All transactions (admins)',
-  middleware: [requireUser('admin')] as const,
-  security: bearerSecurity,
+  roles: ['admin'],
   request: {
     query: z.strictObject({
       status: PaymentStatusSchema.optional(),
@@ -118,26 +104,21 @@ const adminPayments = createRoute({
       limit: z.coerce.number().int().min(1).max(200).default(50),
     }),
   },
-  responses: { 200: jsonBody(PaymentListSchema, 'Transactions'), 401: problems[401], 403: problems[403] },
+  responses: { 200: jsonBody(PaymentListSchema, 'Transactions') },
 });
 
-const refund = createRoute({
+const refund = authenticatedRoute({
   method: 'post',
   path: '/api/admin/payments/{id}/refund',
   tags: ['payments'],
   summary: 'Refund a payment through Stripe (admins); a full refund revokes the course',
-  middleware: [requireUser('admin')] as const,
-  security: bearerSecurity,
+  roles: ['admin'],
   request: { params: z.object({ id: z.uuid() }), body: jsonRequest(RefundRequestSchema) },
   responses: {
     200: jsonBody(PaymentSchema, 'Refunded'),
-    400: problems[400],
-    401: problems[401],
-    403: problems[403],
-    404: problems[404],
-    409: problems[409],
     503: unavailable,
   },
+  errors: [400, 404, 409],
 });
 
 async function paymentById(db: Queryable, id: string): Promise<Payment | undefined> {

@@ -1,4 +1,4 @@
-import { createRoute, type OpenAPIHono } from '@hono/zod-openapi';
+import type { OpenAPIHono } from '@hono/zod-openapi';
 import { AppError, type Queryable } from '@learnlive/common';
 import {
   CourseProgressSchema,
@@ -10,46 +10,36 @@ import {
   type ProgressUpdatedEvent,
 } from '@learnlive/contracts';
 import { z } from 'zod';
-import { bearerSecurity, currentUser, requireUser } from '../auth/middleware.js';
+import { currentUser } from '../auth/middleware.js';
+import { authenticatedRoute } from '../auth/authenticatedRoute.js';
 import type { ApiContext } from '../context.js';
 import { accessFrom, requireCourseAccess } from '../entitlements.js';
-import { jsonBody, jsonRequest, problems } from '../responses.js';
+import { jsonBody, jsonRequest } from '../responses.js';
 import { COMPLETION_SHARE, coveredSeconds, mergeIntervals, type Interval } from './intervals.js';
 
 const tags = ['progress'];
 const IdParam = z.object({ id: z.uuid() });
 
-const update = createRoute({
+const update = authenticatedRoute({
   method: 'put',
   path: '/api/lessons/{id}/progress',
   tags,
   summary: 'Report playback (resume position, spans watched) or mark a text lesson done',
-  middleware: [requireUser()] as const,
-  security: bearerSecurity,
   request: { params: IdParam, body: jsonRequest(ProgressUpdateRequestSchema) },
   responses: {
     200: jsonBody(ProgressUpdatedEventSchema, 'Progress after the update (also published)'),
-    400: problems[400],
-    401: problems[401],
-    403: problems[403],
-    404: problems[404],
   },
+  errors: [400, 403, 404],
 });
 
-const course = createRoute({
+const course = authenticatedRoute({
   method: 'get',
   path: '/api/courses/{id}/progress',
   tags,
   summary: 'The caller’s progress in a course, per lesson',
-  middleware: [requireUser()] as const,
-  security: bearerSecurity,
   request: { params: IdParam },
-  responses: {
-    200: jsonBody(CourseProgressSchema, 'Progress'),
-    401: problems[401],
-    403: problems[403],
-    404: problems[404],
-  },
+  responses: { 200: jsonBody(CourseProgressSchema, 'Progress') },
+  errors: [403, 404],
 });
 
 interface ProgressRow {

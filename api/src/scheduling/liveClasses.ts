@@ -9,7 +9,8 @@ import {
   type UserRole,
 } from '@learnlive/contracts';
 import { z } from 'zod';
-import { bearerSecurity, currentUser, requireUser, type AuthUser } from '../auth/middleware.js';
+import { currentUser, type AuthUser } from '../auth/middleware.js';
+import { authenticatedRoute } from '../auth/authenticatedRoute.js';
 import type { ApiContext } from '../context.js';
 import { courseAccess, requireCourseAccess } from '../entitlements.js';
 import type { RoomResolver } from '../rooms.js';
@@ -85,97 +86,69 @@ function assertFuture(startsAt: string): Date {
 const Params = z.object({ id: z.uuid() });
 const CourseParams = z.object({ courseId: z.uuid() });
 
-const create = createRoute({
+const create = authenticatedRoute({
   method: 'post',
   path: '/api/courses/{courseId}/live-classes',
   tags: ['scheduling'],
   summary: 'Schedule a live class (the course’s instructor)',
-  middleware: [requireUser('instructor')] as const,
-  security: bearerSecurity,
+  roles: ['instructor'],
   request: { params: CourseParams, body: jsonRequest(CreateLiveClassRequestSchema) },
-  responses: {
-    201: jsonBody(LiveClassSchema, 'Scheduled'),
-    400: problems[400],
-    401: problems[401],
-    403: problems[403],
-    404: problems[404],
-  },
+  responses: { 201: jsonBody(LiveClassSchema, 'Scheduled') },
+  errors: [400, 404],
 });
 
-const listForCourse = createRoute({
+const listForCourse = authenticatedRoute({
   method: 'get',
   path: '/api/courses/{courseId}/live-classes',
   tags: ['scheduling'],
   summary: 'Upcoming and live classes of a course (enrolled learners, its instructor)',
-  middleware: [requireUser()] as const,
-  security: bearerSecurity,
   request: { params: CourseParams },
-  responses: {
-    200: jsonBody(LiveClassListSchema, 'Classes'),
-    401: problems[401],
-    403: problems[403],
-    404: problems[404],
-  },
+  responses: { 200: jsonBody(LiveClassListSchema, 'Classes') },
+  errors: [403, 404],
 });
 
-const listMine = createRoute({
+const listMine = authenticatedRoute({
   method: 'get',
   path: '/api/live-classes/me',
   tags: ['scheduling'],
   summary: 'Upcoming and live classes of every course the caller learns or teaches',
-  middleware: [requireUser()] as const,
-  security: bearerSecurity,
-  responses: { 200: jsonBody(LiveClassListSchema, 'Classes'), 401: problems[401] },
+  responses: { 200: jsonBody(LiveClassListSchema, 'Classes') },
 });
 
-const getOne = createRoute({
+const getOne = authenticatedRoute({
   method: 'get',
   path: '/api/live-classes/{id}',
   tags: ['scheduling'],
   summary: 'One live class',
-  middleware: [requireUser()] as const,
-  security: bearerSecurity,
   request: { params: Params },
-  responses: { 200: jsonBody(LiveClassSchema, 'Class'), 401: problems[401], 404: problems[404] },
+  responses: { 200: jsonBody(LiveClassSchema, 'Class') },
+  errors: [404],
 });
 
-const update = createRoute({
+const update = authenticatedRoute({
   method: 'patch',
   path: '/api/live-classes/{id}',
   tags: ['scheduling'],
   summary: 'Change title, start or duration (the course’s instructor; not once it ended or was canceled)',
-  middleware: [requireUser('instructor')] as const,
-  security: bearerSecurity,
+  roles: ['instructor'],
   request: { params: Params, body: jsonRequest(UpdateLiveClassRequestSchema) },
-  responses: {
-    200: jsonBody(LiveClassSchema, 'Changed'),
-    400: problems[400],
-    401: problems[401],
-    403: problems[403],
-    404: problems[404],
-    409: problems[409],
-  },
+  responses: { 200: jsonBody(LiveClassSchema, 'Changed') },
+  errors: [400, 404, 409],
 });
 
-const cancel = createRoute({
+const cancel = authenticatedRoute({
   method: 'post',
   path: '/api/live-classes/{id}/cancel',
   tags: ['scheduling'],
   summary: 'Cancel a live class (the course’s instructor)',
-  middleware: [requireUser('instructor')] as const,
-  security: bearerSecurity,
+  roles: ['instructor'],
   request: { params: Params },
-  responses: {
-    200: jsonBody(LiveClassSchema, 'Canceled'),
-    401: problems[401],
-    403: problems[403],
-    404: problems[404],
-    409: problems[409],
-  },
+  responses: { 200: jsonBody(LiveClassSchema, 'Canceled') },
+  errors: [404, 409],
 });
 
 const speaker = (method: 'put' | 'delete') =>
-  createRoute({
+  authenticatedRoute({
     method,
     path: '/api/live-classes/{id}/speakers/{userId}',
     tags: ['scheduling'],
@@ -183,10 +156,10 @@ const speaker = (method: 'put' | 'delete') =>
       method === 'put'
         ? 'Invite an enrolled learner to speak in the class (room role speaker)'
         : 'Withdraw a speaker invitation',
-    middleware: [requireUser('instructor')] as const,
-    security: bearerSecurity,
+    roles: ['instructor'],
     request: { params: z.object({ id: z.uuid(), userId: z.uuid() }) },
-    responses: { 204: noContent, 401: problems[401], 403: problems[403], 404: problems[404] },
+    responses: { 204: noContent },
+    errors: [404],
   });
 
 const calendar = createRoute({

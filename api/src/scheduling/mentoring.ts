@@ -17,7 +17,8 @@ import {
   type Slot,
 } from '@learnlive/contracts';
 import { z } from 'zod';
-import { bearerSecurity, currentUser, requireUser } from '../auth/middleware.js';
+import { currentUser } from '../auth/middleware.js';
+import { authenticatedRoute } from '../auth/authenticatedRoute.js';
 import type { ApiContext } from '../context.js';
 import type { RoomResolver } from '../rooms.js';
 import { jsonBody, jsonRequest, problems } from '../responses.js';
@@ -146,162 +147,113 @@ async function book(tx: Queryable, slotId: string, learnerId: string, mentorId?:
 }
 
 const Params = z.object({ id: z.uuid() });
-const security = bearerSecurity;
 
 const routes = {
-  createSlot: createRoute({
+  createSlot: authenticatedRoute({
     method: 'post',
     path: '/api/mentor/slots',
     tags: ['scheduling'],
     summary: 'Publish an availability slot (mentors)',
-    middleware: [requireUser('mentor')] as const,
-    security,
+    roles: ['mentor'],
     request: { body: jsonRequest(CreateSlotRequestSchema) },
-    responses: {
-      201: jsonBody(SlotSchema, 'Published'),
-      400: problems[400],
-      401: problems[401],
-      403: problems[403],
-      409: problems[409],
-    },
+    responses: { 201: jsonBody(SlotSchema, 'Published') },
+    errors: [400, 409],
   }),
-  mySlots: createRoute({
+  mySlots: authenticatedRoute({
     method: 'get',
     path: '/api/mentor/slots',
     tags: ['scheduling'],
     summary: 'The caller’s upcoming slots (mentors)',
-    middleware: [requireUser('mentor')] as const,
-    security,
-    responses: { 200: jsonBody(SlotListSchema, 'Slots'), 401: problems[401], 403: problems[403] },
+    roles: ['mentor'],
+    responses: { 200: jsonBody(SlotListSchema, 'Slots') },
   }),
-  withdrawSlot: createRoute({
+  withdrawSlot: authenticatedRoute({
     method: 'delete',
     path: '/api/mentor/slots/{id}',
     tags: ['scheduling'],
     summary: 'Withdraw an unbooked slot (mentors)',
-    middleware: [requireUser('mentor')] as const,
-    security,
+    roles: ['mentor'],
     request: { params: Params },
-    responses: {
-      200: jsonBody(SlotSchema, 'Withdrawn'),
-      401: problems[401],
-      403: problems[403],
-      404: problems[404],
-      409: problems[409],
-    },
+    responses: { 200: jsonBody(SlotSchema, 'Withdrawn') },
+    errors: [404, 409],
   }),
-  mentors: createRoute({
+  mentors: authenticatedRoute({
     method: 'get',
     path: '/api/mentors',
     tags: ['scheduling'],
     summary: 'Mentors with open slots ahead',
-    middleware: [requireUser()] as const,
-    security,
-    responses: { 200: jsonBody(MentorListSchema, 'Mentors'), 401: problems[401] },
+    responses: { 200: jsonBody(MentorListSchema, 'Mentors') },
   }),
-  mentorSlots: createRoute({
+  mentorSlots: authenticatedRoute({
     method: 'get',
     path: '/api/mentors/{id}/slots',
     tags: ['scheduling'],
     summary: 'A mentor’s open slots ahead',
-    middleware: [requireUser()] as const,
-    security,
     request: { params: Params },
-    responses: { 200: jsonBody(SlotListSchema, 'Slots'), 401: problems[401] },
+    responses: { 200: jsonBody(SlotListSchema, 'Slots') },
   }),
-  createBooking: createRoute({
+  createBooking: authenticatedRoute({
     method: 'post',
     path: '/api/bookings',
     tags: ['scheduling'],
     summary: 'Book a mentor’s open slot',
-    middleware: [requireUser()] as const,
-    security,
     request: { body: jsonRequest(CreateBookingRequestSchema) },
-    responses: {
-      201: jsonBody(BookingSchema, 'Booked'),
-      400: problems[400],
-      401: problems[401],
-      404: problems[404],
-      409: problems[409],
-    },
+    responses: { 201: jsonBody(BookingSchema, 'Booked') },
+    errors: [400, 404, 409],
   }),
-  myBookings: createRoute({
+  myBookings: authenticatedRoute({
     method: 'get',
     path: '/api/bookings/me',
     tags: ['scheduling'],
     summary: 'The caller’s bookings, as mentee or mentor',
-    middleware: [requireUser()] as const,
-    security,
     request: { query: z.strictObject({ scope: z.enum(['upcoming', 'all']).default('upcoming') }) },
-    responses: { 200: jsonBody(BookingListSchema, 'Bookings'), 400: problems[400], 401: problems[401] },
+    responses: { 200: jsonBody(BookingListSchema, 'Bookings') },
+    errors: [400],
   }),
-  getBooking: createRoute({
+  getBooking: authenticatedRoute({
     method: 'get',
     path: '/api/bookings/{id}',
     tags: ['scheduling'],
     summary: 'One booking (its mentor or mentee)',
-    middleware: [requireUser()] as const,
-    security,
     request: { params: Params },
-    responses: { 200: jsonBody(BookingSchema, 'Booking'), 401: problems[401], 404: problems[404] },
+    responses: { 200: jsonBody(BookingSchema, 'Booking') },
+    errors: [404],
   }),
-  cancelBooking: createRoute({
+  cancelBooking: authenticatedRoute({
     method: 'post',
     path: '/api/bookings/{id}/cancel',
     tags: ['scheduling'],
     summary: 'Cancel a booking (either side, until BOOKING_CHANGE_MIN_HOURS before the start)',
-    middleware: [requireUser()] as const,
-    security,
     request: { params: Params, body: jsonRequest(CancelBookingRequestSchema) },
-    responses: {
-      200: jsonBody(BookingSchema, 'Canceled'),
-      400: problems[400],
-      401: problems[401],
-      404: problems[404],
-      409: problems[409],
-    },
+    responses: { 200: jsonBody(BookingSchema, 'Canceled') },
+    errors: [400, 404, 409],
   }),
-  reschedule: createRoute({
+  reschedule: authenticatedRoute({
     method: 'post',
     path: '/api/bookings/{id}/reschedule',
     tags: ['scheduling'],
     summary: 'Move a booking to another open slot of the same mentor (either side, same notice rule)',
-    middleware: [requireUser()] as const,
-    security,
     request: { params: Params, body: jsonRequest(RescheduleBookingRequestSchema) },
-    responses: {
-      201: jsonBody(BookingSchema, 'The new booking'),
-      400: problems[400],
-      401: problems[401],
-      404: problems[404],
-      409: problems[409],
-    },
+    responses: { 201: jsonBody(BookingSchema, 'The new booking') },
+    errors: [400, 404, 409],
   }),
-  giveFeedback: createRoute({
+  giveFeedback: authenticatedRoute({
     method: 'post',
     path: '/api/bookings/{id}/feedback',
     tags: ['scheduling'],
     summary: 'Rate a session once it is over (each side once)',
-    middleware: [requireUser()] as const,
-    security,
     request: { params: Params, body: jsonRequest(FeedbackRequestSchema) },
-    responses: {
-      201: jsonBody(FeedbackSchema, 'Recorded'),
-      400: problems[400],
-      401: problems[401],
-      404: problems[404],
-      409: problems[409],
-    },
+    responses: { 201: jsonBody(FeedbackSchema, 'Recorded') },
+    errors: [400, 404, 409],
   }),
-  listFeedback: createRoute({
+  listFeedback: authenticatedRoute({
     method: 'get',
     path: '/api/bookings/{id}/feedback',
     tags: ['scheduling'],
     summary: 'Feedback left on a session (its two people)',
-    middleware: [requireUser()] as const,
-    security,
     request: { params: Params },
-    responses: { 200: jsonBody(FeedbackListSchema, 'Feedback'), 401: problems[401], 404: problems[404] },
+    responses: { 200: jsonBody(FeedbackListSchema, 'Feedback') },
+    errors: [404],
   }),
   calendar: createRoute({
     method: 'get',

@@ -1,31 +1,26 @@
 import { randomUUID } from 'node:crypto';
-import { createRoute, type OpenAPIHono } from '@hono/zod-openapi';
+import type { OpenAPIHono } from '@hono/zod-openapi';
 import { AppError, signToken, type Queryable } from '@learnlive/common';
 import { LiveRecordingSchema, type RecordingTokenClaims } from '@learnlive/contracts';
 import { z } from 'zod';
-import { bearerSecurity, currentUser, requireUser } from '../auth/middleware.js';
+import { currentUser } from '../auth/middleware.js';
+import { authenticatedRoute } from '../auth/authenticatedRoute.js';
 import type { ApiContext } from '../context.js';
-import { jsonBody, problems } from '../responses.js';
+import { jsonBody } from '../responses.js';
 import { visibleLiveClass } from './liveClasses.js';
 
 /** The module recordings go to, created on the course's first recording. */
 export const RECORDINGS_MODULE_TITLE = 'Recordings';
 
-const startRecording = createRoute({
+const startRecording = authenticatedRoute({
   method: 'post',
   path: '/api/live-classes/{id}/recordings',
   tags: ['scheduling'],
   summary:
     'Prepare a recording of a live class (its instructor): a video lesson awaiting the file, and the token the media service records with',
-  middleware: [requireUser()] as const,
-  security: bearerSecurity,
   request: { params: z.object({ id: z.uuid() }) },
-  responses: {
-    201: jsonBody(LiveRecordingSchema, 'The lesson and the recording token'),
-    401: problems[401],
-    403: problems[403],
-    404: problems[404],
-  },
+  responses: { 201: jsonBody(LiveRecordingSchema, 'The lesson and the recording token') },
+  errors: [403, 404],
 });
 
 async function recordingsModule(tx: Queryable, courseId: string): Promise<string> {

@@ -1,13 +1,14 @@
 import { GetObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
-import { createRoute, type OpenAPIHono } from '@hono/zod-openapi';
+import type { OpenAPIHono } from '@hono/zod-openapi';
 import { AppError, deletePrefix } from '@learnlive/common';
 import { CaptionLanguageSchema, LessonVideoSchema, PlaybackSchema } from '@learnlive/contracts';
 import type { Context } from 'hono';
 import { z } from 'zod';
-import { bearerSecurity, currentUser, requireUser, type AuthUser } from '../auth/middleware.js';
+import { currentUser, requireUser, type AuthUser } from '../auth/middleware.js';
+import { authenticatedRoute } from '../auth/authenticatedRoute.js';
 import type { ApiContext } from '../context.js';
 import { courseAccess } from '../entitlements.js';
-import { jsonBody, jsonRequest, noContent, problems } from '../responses.js';
+import { jsonBody, jsonRequest, noContent } from '../responses.js';
 import {
   courseOfLesson,
   expireLostRecording,
@@ -21,9 +22,6 @@ import { acceptedType, createUploadServer, UPLOADS_PATH } from './uploads.js';
 
 const tags = ['lesson videos'];
 const IdParam = z.object({ id: z.uuid() });
-const errors = { 400: problems[400], 401: problems[401], 403: problems[403], 404: problems[404] } as const;
-const signedIn = { middleware: requireUser(), security: bearerSecurity };
-const authoring = { middleware: requireUser('instructor'), security: bearerSecurity };
 
 export const UploadIntentRequestSchema = z.strictObject({
   filename: z.string().min(1).max(255),
@@ -38,53 +36,56 @@ export const UploadIntentSchema = z.object({
   maxBytes: z.number().int(),
 });
 
-const uploadIntent = createRoute({
+const uploadIntent = authenticatedRoute({
   method: 'post',
   path: '/api/lessons/{id}/video/upload',
   tags,
   summary: 'Check a file before uploading it (size, type) and learn where and how to upload it',
-  ...authoring,
+  roles: ['instructor'],
   request: { params: IdParam, body: jsonRequest(UploadIntentRequestSchema) },
-  responses: { 200: jsonBody(UploadIntentSchema, 'Upload with tus'), ...errors, 413: problems[413] },
+  responses: { 200: jsonBody(UploadIntentSchema, 'Upload with tus') },
+  errors: [400, 404, 413],
 });
-const getVideo = createRoute({
+const getVideo = authenticatedRoute({
   method: 'get',
   path: '/api/lessons/{id}/video',
   tags,
   summary: 'State of the lesson video (processing progress; the failure reason for its instructor)',
-  ...signedIn,
   request: { params: IdParam },
-  responses: { 200: jsonBody(LessonVideoSchema, 'The video'), ...errors },
+  responses: { 200: jsonBody(LessonVideoSchema, 'The video') },
+  errors: [400, 403, 404],
 });
-const deleteVideo = createRoute({
+const deleteVideo = authenticatedRoute({
   method: 'delete',
   path: '/api/lessons/{id}/video',
   tags,
   summary: 'Remove the lesson video: its job stops, its files are deleted',
-  ...authoring,
+  roles: ['instructor'],
   request: { params: IdParam },
-  responses: { 204: noContent, ...errors },
+  responses: { 204: noContent },
+  errors: [400, 404],
 });
-const putCaptions = createRoute({
+const putCaptions = authenticatedRoute({
   method: 'put',
   path: '/api/lessons/{id}/captions/{language}',
   tags,
   summary: 'Upload WebVTT captions for one language (text/vtt body)',
-  ...authoring,
+  roles: ['instructor'],
   request: {
     params: z.object({ id: z.uuid(), language: CaptionLanguageSchema }),
     query: z.object({ label: z.string().trim().min(1).max(60).optional() }),
   },
-  responses: { 204: noContent, ...errors },
+  responses: { 204: noContent },
+  errors: [400, 404],
 });
-const playback = createRoute({
+const playback = authenticatedRoute({
   method: 'get',
   path: '/api/lessons/{id}/playback',
   tags,
   summary: 'Short-lived signed URLs of the lesson video (entitled learners, the instructor, admins)',
-  ...signedIn,
   request: { params: IdParam },
-  responses: { 200: jsonBody(PlaybackSchema, 'Signed playback URLs'), ...errors, 409: problems[409] },
+  responses: { 200: jsonBody(PlaybackSchema, 'Signed playback URLs') },
+  errors: [400, 403, 404, 409],
 });
 
 const MEDIA_PREFIX = '/api/media/';
