@@ -2,6 +2,7 @@ import { AppError, type Queryable } from '@learnlive/common';
 import type { CatalogQuerySchema, CoursePage } from '@learnlive/contracts';
 import { z } from 'zod';
 import { SUMMARY_COLUMNS, toSummary, type SummaryRow } from './rows.js';
+import { searchSql, searchTerms } from './searchQuery.js';
 
 /**
  * Catalog cursors: the last item's sort key. Without a search the order is `seq` (creation,
@@ -50,10 +51,13 @@ export async function listCatalog(
   const cursor = query.cursor ? decodeCursor(query.cursor, searching) : undefined;
   let rank = 'null::numeric';
   let order = 'c.seq desc';
-  if (searching) {
-    const tsquery = `websearch_to_tsquery('english', ${param(query.q)})`;
-    where.push(`c.search @@ ${tsquery}`);
-    rank = `round(ts_rank(c.search, ${tsquery})::numeric, 6)`;
+  if (query.q) {
+    const terms = searchTerms(query.q);
+    // nothing to look for (punctuation only): nothing matches
+    if (!terms) return { items: [], nextCursor: null };
+    const search = searchSql(param(terms.head), param(terms.last));
+    where.push(search.match);
+    rank = `round(${search.rank}::numeric, 6)`;
     order = 'rank desc, c.seq desc';
     if (cursor) where.push(`(${rank}, c.seq) < (${param(cursor.r)}::numeric, ${param(cursor.s)}::bigint)`);
   } else if (cursor) {

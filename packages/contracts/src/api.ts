@@ -171,7 +171,11 @@ export const CourseSummarySchema = z.object({
 export type CourseSummary = z.infer<typeof CourseSummarySchema>;
 
 export const CatalogQuerySchema = z.strictObject({
-  /** Full-text search over title, summary and description (PostgreSQL `websearch_to_tsquery`). */
+  /**
+   * Full-text search over title, summary and description: every word must match, by stem in
+   * the course's language (French, English) and regardless of accents; the last word also as a
+   * prefix. Punctuation and operators are not syntax (they separate words).
+   */
   q: z.string().trim().max(200).optional(),
   domain: z.string().max(60).optional(),
   language: z.string().max(10).optional(),

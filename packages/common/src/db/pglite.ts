@@ -1,5 +1,6 @@
 import { mkdir } from 'node:fs/promises';
 import { PGlite, type Transaction } from '@electric-sql/pglite';
+import { unaccent } from '@electric-sql/pglite/contrib/unaccent';
 import type { Db, Queryable } from './Db.js';
 import { once } from '../lifecycle.js';
 
@@ -16,10 +17,16 @@ function wrap(client: PGlite | Transaction): Queryable {
   };
 }
 
+/**
+ * Contrib extensions the migrations create: PostgreSQL ships them, PGlite only loads the ones
+ * given here (`unaccent`: the catalog's accent-insensitive search, API migration 006).
+ */
+const EXTENSIONS = { unaccent };
+
 /** `dataDir` undefined: in memory (tests). PGlite's first start runs initdb (a few seconds). */
 export async function openPglite(dataDir: string | undefined): Promise<Db> {
   if (dataDir) await mkdir(dataDir, { recursive: true });
-  const pglite = await PGlite.create(dataDir);
+  const pglite = await PGlite.create(dataDir, { extensions: EXTENSIONS });
   const base = wrap(pglite);
   return {
     engine: 'pglite',
