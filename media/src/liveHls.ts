@@ -4,7 +4,8 @@ import { DeleteObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/c
 import { AppError, type Logger } from '@learnlive/common';
 import type { MediaReplies } from '@learnlive/contracts';
 import type { Room } from './Room.js';
-import { TapChain, type TapFfmpegOptions } from './rtpTap.js';
+import { TapChain } from './tap/TapChain.js';
+import type { TapFfmpegOptions } from './tap/tapFfmpeg.js';
 
 export interface LiveHlsOptions {
   s3: S3Client;
@@ -49,7 +50,7 @@ interface Stream {
 
 /**
  * Live-to-HLS for passive viewers (audiences beyond what the SFU should carry): the teacher's
- * video and microphone are tapped (`rtpTap`) into one ffmpeg that encodes H.264/AAC into short
+ * video and microphone are tapped (`TapChain`) into one ffmpeg that encodes H.264/AAC into short
  * segments with a sliding playlist; new segments and the playlist go to object storage, from
  * where the API serves them behind a signed ticket. Started by the first viewer's `watchStream`,
  * kept alive by their repeats, stopped when nobody asked for `idleMs`, the sources close, or

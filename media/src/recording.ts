@@ -8,7 +8,7 @@ import { AppError, verifyRecordingToken, type JobQueue, type Logger } from '@lea
 import type { RecordingState, RecordingStopReason, RecordingTokenClaims } from '@learnlive/contracts';
 import type { Peer } from './Peer.js';
 import type { Room } from './Room.js';
-import { TapChain } from './rtpTap.js';
+import { TapChain } from './tap/TapChain.js';
 
 export interface RecorderOptions {
   jwtSecret: string;
@@ -74,7 +74,7 @@ const transcodeJobId = (lessonId: string, version: string) => `transcode-${lesso
 
 /**
  * Records live classes: the teacher's camera (or screen share) and microphone are tapped into
- * one ffmpeg (`rtpTap`) that copies them into a Matroska file, no re-encoding. The teacher
+ * one ffmpeg (`TapChain`) that copies them into a Matroska file, no re-encoding. The teacher
  * leaving or the sources closing is not the end at once: a reload or a reconnect publishes again
  * within `rejoinGraceMs` and the recording goes on in a new part. On stop (request, the teacher
  * not back in time, the room closing, or `maxMs`) ffmpeg finalizes the file, it is uploaded to
