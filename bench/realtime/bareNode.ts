@@ -7,7 +7,11 @@
  * Prints `bare listening <port>` once it listens on 127.0.0.1 (port from `PORT`, 0 by default).
  */
 /* eslint-disable no-console -- the bench reads the port from stdout */
-import uws from 'uWebSockets.js';
+import { probeUws } from '@learnlive/common';
+
+// The same native addon our node loads on this Node (a uWS build per Node version).
+const { uws, reason } = probeUws();
+if (!uws) throw new Error(`bare: no uWebSockets.js native addon on this Node: ${reason}`);
 
 interface Peer {
   sid: string;

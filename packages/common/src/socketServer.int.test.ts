@@ -95,15 +95,20 @@ describe('socket server', () => {
     const other = spawn(
       process.execPath,
       [
+        '--import',
+        'tsx',
+        '--input-type=module',
         '-e',
-        `require('uWebSockets.js').App().listen('127.0.0.1', ${port}, (s) => console.log(s ? 'listening' : 'failed'));`,
+        `const { uws } = (await import('./src/uwsNative.ts')).probeUws();
+         uws.App().listen('127.0.0.1', ${port}, (s) => console.log(s ? 'listening' : 'failed'));`,
       ],
       { cwd: fileURLToPath(new URL('..', import.meta.url)), stdio: ['ignore', 'pipe', 'ignore'] },
     );
     try {
-      const state = await new Promise<string>((resolve) =>
-        other.stdout!.once('data', (chunk: Buffer) => resolve(chunk.toString().trim())),
-      );
+      const state = await new Promise<string>((resolve) => {
+        other.stdout!.once('data', (chunk: Buffer) => resolve(chunk.toString().trim()));
+        other.once('exit', (code) => resolve(`exited with ${code}`));
+      });
       expect(state).toBe('listening');
       await expect(start({ port, engine: 'uWebSockets.js' })).rejects.toThrow(
         `TEST_PORT: port ${port} on 127.0.0.1`,

@@ -1,46 +1,16 @@
-import { createRequire } from 'node:module';
 import { createServer } from 'node:http';
 // Must run before any server attaches to uWebSockets.js: see the file.
 import './uwsBroadcastFix.js';
 import type { Server } from 'socket.io';
 import { type ServerOptions } from 'socket.io';
 import type { Logger } from 'pino';
-import type * as UwsModule from 'uWebSockets.js';
 import type { us_listen_socket, us_socket } from 'uWebSockets.js';
 import { closeServer, listen, listenError, type Routes } from './http.js';
+import { probeUws } from './uwsNative.js';
+
+export { probeUws, type UwsProbe } from './uwsNative.js';
 
 export type SocketEngine = 'uWebSockets.js' | 'ws';
-
-const require = createRequire(import.meta.url);
-type Uws = typeof UwsModule;
-
-let probed: { uws: Uws | undefined; reason?: string } | undefined;
-
-/**
- * Loads uWebSockets.js and tells whether its native binary loaded. The package falls back to
- * a slow JavaScript shim with only a console warning when the binary does not match this
- * Node; we refuse the shim and use socket.io's own `ws` engine instead, which is faster.
- */
-export function probeUws(): { uws: Uws | undefined; reason?: string } {
-  if (probed) return probed;
-  try {
-    const warn = console.warn;
-    console.warn = () => {}; // the package prints its fallback notice itself
-    let uws: Uws;
-    try {
-      uws = require('uWebSockets.js') as Uws;
-    } finally {
-      console.warn = warn;
-    }
-    const native = Object.keys(require.cache).some((path) => /uws_[\w]+\.node$/.test(path));
-    probed = native
-      ? { uws }
-      : { uws: undefined, reason: `no native binary for node ABI ${process.versions.modules}` };
-  } catch (err) {
-    probed = { uws: undefined, reason: err instanceof Error ? err.message : String(err) };
-  }
-  return probed;
-}
 
 export interface SocketServerOptions {
   service: string;
@@ -77,8 +47,10 @@ export async function startSocketServer<S extends Server>(
     ...options.socket,
   };
   const wanted = options.engine ?? 'auto';
-  const { uws, reason } = wanted === 'ws' ? { uws: undefined, reason: 'ws engine requested' } : probeUws();
+  const { uws, reason, build } =
+    wanted === 'ws' ? { uws: undefined, reason: 'ws engine requested' } : probeUws();
   if (uws) {
+    options.logger.info({ build }, 'socket.io on uWebSockets.js');
     const app = uws.App();
     for (const [path, route] of Object.entries(options.routes)) {
       app.get(path, (res) => {
