@@ -6,7 +6,9 @@
 # The transcoder and media targets carry ffmpeg (about 400 MB of libraries the others do not
 # need): media records classes and encodes their live HLS with it.
 
-ARG NODE_IMAGE=node:20-bookworm-slim
+# Node 24 LTS on Debian 13 (trixie): Node 20 is past end of life, and trixie's glibc (2.41) loads
+# the uWebSockets.js binaries for Node >= 22 as published (they need glibc 2.38).
+ARG NODE_IMAGE=node:24-trixie-slim
 
 # ---------------------------------------------------------------------------------------
 # deps: the full dependency tree (dev dependencies too: the build needs tsc and vite).
@@ -75,7 +77,7 @@ STOPSIGNAL SIGTERM
 
 # ---------------------------------------------------------------------------------------
 # One target per service. The health checks read the service's own port variable so an
-# overridden port keeps working; fetch is built into Node 20, so no curl in the image.
+# overridden port keeps working; fetch is built into Node, so no curl in the image.
 FROM runtime AS api
 EXPOSE 3000
 HEALTHCHECK --interval=10s --timeout=3s --start-period=20s --retries=3 \

@@ -276,8 +276,9 @@ describe('Dockerfile', () => {
     expect(stage).toContain('HEALTHCHECK');
   });
 
-  it('builds on node:20-bookworm-slim, runs as non-root, and adds ffmpeg to media and the transcoder only', () => {
-    expect(dockerfile).toMatch(/^ARG NODE_IMAGE=node:20-bookworm-slim$/m);
+  it('builds on node:24-trixie-slim, runs as non-root, and adds ffmpeg to media and the transcoder only', () => {
+    // Node 24 LTS; trixie's glibc (>= 2.38) loads the uWebSockets.js binaries for Node >= 22.
+    expect(dockerfile).toMatch(/^ARG NODE_IMAGE=node:24-trixie-slim$/m);
     const runtime = dockerfile.split(/^FROM /m).find((s) => s.startsWith('${NODE_IMAGE} AS runtime'));
     expect(runtime).toMatch(/^USER node$/m);
     const stages = dockerfile.split(/^FROM /m);
