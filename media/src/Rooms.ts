@@ -1,6 +1,6 @@
 import type { Logger } from '@learnlive/common';
 import type { RoomKind } from '@learnlive/contracts';
-import { Room, type RoomLimits } from './Room.js';
+import { Room, type RoomLimits } from './room/Room.js';
 import { MemoryRoomStateStore, type RoomStateStore } from './RoomState.js';
 import type { WorkerPool } from './WorkerPool.js';
 

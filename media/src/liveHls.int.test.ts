@@ -12,6 +12,7 @@ import { SignallingClient, errorOf } from '../test/signallingClient.js';
 import { mediaUrl, roomToken, startTestMedia } from '../test/testMedia.js';
 import { publishTestMedia, startRtpSource, type RtpSource } from '../test/rtpSource.js';
 import { liveStreamPrefix } from './liveHls.js';
+import type { ProducerAppData } from './room/appData.js';
 import type { MediaService } from './service.js';
 
 const run = promisify(execFile);
@@ -146,7 +147,9 @@ describe('live class as HLS for passive viewers', () => {
     const room = (await media.rooms.list()).find((r) => r.id === roomId)!;
     const peer = room.peers.get(peerId)!;
     first.video.close();
-    const second = await startRtpSource(room.router, { video: { peerId, source: 'camera' } });
+    const second = await startRtpSource<ProducerAppData>(room.router, {
+      video: { peerId, source: 'camera' },
+    });
     sources.push(second);
     second.audio.close();
     peer.producers.set(second.video.id, second.video);

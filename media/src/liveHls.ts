@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { DeleteObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { AppError, type Logger } from '@learnlive/common';
 import type { MediaReplies } from '@learnlive/contracts';
-import type { Room } from './Room.js';
+import type { Room } from './room/Room.js';
 import { TapChain } from './tap/TapChain.js';
 import type { TapFfmpegOptions } from './tap/tapFfmpeg.js';
 

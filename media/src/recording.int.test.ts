@@ -12,6 +12,7 @@ import { TEST_JWT_SECRET, startS3, testLogger, waitFor, type TestS3 } from '@lea
 import { SignallingClient, errorOf } from '../test/signallingClient.js';
 import { mediaUrl, roomToken, startTestMedia } from '../test/testMedia.js';
 import { publishTestMedia, startRtpSource, type RtpSource } from '../test/rtpSource.js';
+import type { ProducerAppData } from './room/appData.js';
 import type { MediaService } from './service.js';
 
 const run = promisify(execFile);
@@ -203,11 +204,13 @@ describe('recording a live class', () => {
     first.video.close(); // camera off: the microphone goes on in the same part
     await new Promise((resolve) => setTimeout(resolve, 500));
     expect(media.recorder.state(roomId).active).toBe(true);
-    const second = await startRtpSource(room.router, { video: { peerId: peer.id, source: 'camera' } });
+    const second = await startRtpSource<ProducerAppData>(room.router, {
+      video: { peerId: peer.id, source: 'camera' },
+    });
     sources.push(second);
     second.audio.close();
     peer.producers.set(second.video.id, second.video);
-    room.emit('producer', peer, second.video); // as Room.produce does
+    room.emit('producer', peer, second.video); // as RoomMedia.produce does
     // The next part is written (its progress starts again from zero).
     await waitFor(() => (media.recorder.progress(roomId)?.seconds ?? 99) < 1, { what: 'a new part' });
     await written(roomId, 3);

@@ -6,8 +6,8 @@ import { promisify } from 'node:util';
 import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { AppError, verifyRecordingToken, type JobQueue, type Logger } from '@learnlive/common';
 import type { RecordingState, RecordingStopReason, RecordingTokenClaims } from '@learnlive/contracts';
-import type { Peer } from './Peer.js';
-import type { Room } from './Room.js';
+import type { Peer } from './room/Peer.js';
+import type { Room } from './room/Room.js';
 import { TapChain } from './tap/TapChain.js';
 
 export interface RecorderOptions {

@@ -13,12 +13,12 @@ import {
   type MediaServerToClientEvents,
   type RoomTokenClaims,
 } from '@learnlive/contracts';
-import type { Peer, Emit } from './Peer.js';
+import type { Peer, Emit } from './room/Peer.js';
 import type { Placement } from './Placement.js';
 import type { LiveStreams } from './liveHls.js';
 import type { Recorder } from './recording.js';
 import type { RevocationCheck } from './revocation.js';
-import type { Room } from './Room.js';
+import type { Room } from './room/Room.js';
 import type { Rooms } from './Rooms.js';
 
 export interface MediaSocketData {
@@ -110,20 +110,23 @@ export function attachSignalling(io: MediaServer, options: SignallingOptions): v
 
   // `join`, `leave` and `watchStream` work without a joined peer; every other request needs one.
   const handlers: { [K in Exclude<MediaRequestName, 'join' | 'leave' | 'watchStream'>]: Handler<K> } = {
-    setRtpCapabilities: ({ room, peer }, req) => (room.setRtpCapabilities(peer, req), empty),
+    setRtpCapabilities: ({ room, peer }, req) => (room.media.setRtpCapabilities(peer, req), empty),
     createTransport: ({ room, peer, claims }, req) =>
-      room.createTransport(peer, req, options.iceServers(claims.sub)),
-    connectTransport: async ({ room, peer }, req) => (await room.connectTransport(peer, req), empty),
-    restartIce: ({ room, peer }, req) => room.restartIce(peer, req),
-    produce: ({ room, peer }, req) => room.produce(peer, req),
-    consume: ({ room, peer }, req) => room.consume(peer, req),
-    resumeConsumer: async ({ room, peer }, req) => (await room.resumeConsumer(peer, req), empty),
-    pauseConsumer: async ({ room, peer }, req) => (await room.pauseConsumer(peer, req), empty),
-    pauseProducer: async ({ room, peer }, req) => (await room.pauseProducer(peer, req), empty),
-    resumeProducer: async ({ room, peer }, req) => (await room.resumeProducer(peer, req), empty),
-    closeProducer: ({ room, peer }, req) => (room.closeProducer(peer, req), empty),
-    setPreferredLayers: async ({ room, peer }, req) => (await room.setPreferredLayers(peer, req), empty),
-    getStats: ({ room, peer }, req) => room.getStats(peer, req),
+      room.media.createTransport(peer, req, options.iceServers(claims.sub)),
+    connectTransport: async ({ room, peer }, req) => (await room.media.connectTransport(peer, req), empty),
+    restartIce: ({ room, peer }, req) => room.media.restartIce(peer, req),
+    produce: ({ room, peer }, req) => room.media.produce(peer, req),
+    consume: ({ room, peer }, req) => room.media.consume(peer, req),
+    resumeConsumer: async ({ room, peer }, req) => (await room.media.resumeConsumer(peer, req), empty),
+    pauseConsumer: async ({ room, peer }, req) => (await room.media.pauseConsumer(peer, req), empty),
+    pauseProducer: async ({ room, peer }, req) => (await room.media.pauseProducer(peer, req), empty),
+    resumeProducer: async ({ room, peer }, req) => (await room.media.resumeProducer(peer, req), empty),
+    closeProducer: ({ room, peer }, req) => (room.media.closeProducer(peer, req), empty),
+    setPreferredLayers: async ({ room, peer }, req) => (
+      await room.media.setPreferredLayers(peer, req),
+      empty
+    ),
+    getStats: ({ room, peer }, req) => room.media.getStats(peer, req),
     raiseHand: ({ room, peer }, req) => (room.raiseHand(peer, req), empty),
     grantSpeak: async ({ room, peer }, req) => (await room.grantSpeak(peer, req), empty),
     revokeSpeak: async ({ room, peer }, req) => (await room.revokeSpeak(peer, req), empty),

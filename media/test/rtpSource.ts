@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import type { types } from 'mediasoup';
+import type { ProducerAppData } from '../src/room/appData.js';
 import type { MediaService } from '../src/service.js';
 
 /**
@@ -7,9 +8,9 @@ import type { MediaService } from '../src/service.js';
  * and sends them as RTP to plain transports on `router` (the mediasoup broadcaster pattern:
  * ffmpeg sends RTP and RTCP from different ports, so `rtcpMux: false, comedia: true`).
  */
-export interface RtpSource {
-  readonly video: types.Producer;
-  readonly audio: types.Producer;
+export interface RtpSource<T extends types.AppData = types.AppData> {
+  readonly video: types.Producer<T>;
+  readonly audio: types.Producer<T>;
   close(): void;
 }
 
@@ -18,10 +19,10 @@ const VIDEO_SSRC = 22222222;
 const AUDIO_PT = 100;
 const AUDIO_SSRC = 11111111;
 
-export async function startRtpSource(
+export async function startRtpSource<T extends types.AppData = types.AppData>(
   router: types.Router,
-  appData: { video?: types.AppData; audio?: types.AppData } = {},
-): Promise<RtpSource> {
+  appData: { video?: T; audio?: T } = {},
+): Promise<RtpSource<T>> {
   const plain = () =>
     router.createPlainTransport({
       listenInfo: { protocol: 'udp', ip: '127.0.0.1' },
@@ -30,21 +31,21 @@ export async function startRtpSource(
     });
   const videoTransport = await plain();
   const audioTransport = await plain();
-  const video = await videoTransport.produce({
+  const video = await videoTransport.produce<T>({
     kind: 'video',
     rtpParameters: {
       codecs: [{ mimeType: 'video/VP8', payloadType: VIDEO_PT, clockRate: 90000 }],
       encodings: [{ ssrc: VIDEO_SSRC }],
     },
-    appData: appData.video ?? {},
+    ...(appData.video ? { appData: appData.video } : {}),
   });
-  const audio = await audioTransport.produce({
+  const audio = await audioTransport.produce<T>({
     kind: 'audio',
     rtpParameters: {
       codecs: [{ mimeType: 'audio/opus', payloadType: AUDIO_PT, clockRate: 48000, channels: 2 }],
       encodings: [{ ssrc: AUDIO_SSRC }],
     },
-    appData: appData.audio ?? {},
+    ...(appData.audio ? { appData: appData.audio } : {}),
   });
   const v = videoTransport.tuple;
   const a = audioTransport.tuple;
@@ -119,11 +120,11 @@ export async function publishTestMedia(
   media: MediaService,
   roomId: string,
   peerId: string,
-): Promise<RtpSource> {
+): Promise<RtpSource<ProducerAppData>> {
   const room = (await media.rooms.list()).find((r) => r.id === roomId);
   const peer = room?.peers.get(peerId);
   if (!room || !peer) throw new Error(`no peer ${peerId} in room ${roomId}`);
-  const source = await startRtpSource(room.router, {
+  const source = await startRtpSource<ProducerAppData>(room.router, {
     video: { peerId, source: 'camera' },
     audio: { peerId, source: 'mic' },
   });

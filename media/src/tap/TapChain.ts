@@ -1,7 +1,8 @@
 import type { types } from 'mediasoup';
 import type { Logger } from '@learnlive/common';
-import type { Peer } from '../Peer.js';
-import type { Room } from '../Room.js';
+import type { PeerProducer } from '../room/appData.js';
+import type { Peer } from '../room/Peer.js';
+import type { Room } from '../room/Room.js';
 import { createRtpTap, type RtpTap } from './rtpTap.js';
 import { runFfmpegOnTaps, type TapFfmpeg, type TapFfmpegOptions } from './tapFfmpeg.js';
 
@@ -71,10 +72,10 @@ export class TapChain {
 
   constructor(
     private readonly room: Room,
-    private readonly sources: readonly types.Producer[],
+    private readonly sources: readonly PeerProducer[],
     private readonly options: TapChainOptions,
   ) {
-    this.ownerUserId = room.peers.get((sources[0]!.appData as { peerId: string }).peerId)?.userId;
+    this.ownerUserId = room.peers.get(sources[0]!.appData.peerId)?.userId;
     this.layout = layoutOf(sources);
   }
 
@@ -84,7 +85,7 @@ export class TapChain {
     if (!this.stopping) this.room.on('producer', this.onProducer);
   }
 
-  private async run(sources: readonly types.Producer[]): Promise<void> {
+  private async run(sources: readonly PeerProducer[]): Promise<void> {
     const taps: RtpTap[] = [];
     try {
       for (const producer of sources) taps.push(await createRtpTap(this.room.router, producer));
@@ -109,7 +110,7 @@ export class TapChain {
   }
 
   /** `owner` published `producer` (the room's `producer` event): the next run if it replaces a closed source. */
-  private readonly onProducer = (owner: Peer, producer: types.Producer): void => {
+  private readonly onProducer = (owner: Peer, producer: PeerProducer): void => {
     if (this.stopping || this.switching || owner.userId !== this.ownerUserId) return;
     if (!this.taps.find((t) => t.kind === producer.kind)?.consumer.closed) return;
     const sources = this.room.teacherSources(owner);

@@ -2,6 +2,8 @@ import { randomUUID } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import type { types } from 'mediasoup';
 import type { MediaServerToClientEvents, PeerInfo, RoomRole } from '@learnlive/contracts';
+import type { PeerConsumer, PeerProducer, PeerTransport } from './appData.js';
+import { MODERATING_ROLES, PUBLISHING_ROLES } from './roles.js';
 
 /** Sends one server event to one peer (a socket.io `emit`, or a test's recorder). */
 export type Emit = <E extends keyof MediaServerToClientEvents>(
@@ -9,22 +11,12 @@ export type Emit = <E extends keyof MediaServerToClientEvents>(
   ...args: Parameters<MediaServerToClientEvents[E]>
 ) => void;
 
-export interface TransportAppData extends types.AppData {
-  direction: 'send' | 'recv';
-  peerId: string;
-}
-
-/** Roles that publish from the moment they join. */
-const PRODUCING_ROLES: ReadonlySet<RoomRole> = new Set(['teacher', 'speaker', 'mentor', 'mentee']);
-/** Roles that may grant, revoke, mute and kick. */
-const MODERATING_ROLES: ReadonlySet<RoomRole> = new Set(['teacher', 'moderator']);
-
 /** One person's connection to one room: its transports, producers and consumers. */
 export class Peer extends EventEmitter<{ close: [] }> {
   readonly id = randomUUID();
-  readonly transports = new Map<string, types.WebRtcTransport<TransportAppData>>();
-  readonly producers = new Map<string, types.Producer>();
-  readonly consumers = new Map<string, types.Consumer>();
+  readonly transports = new Map<string, PeerTransport>();
+  readonly producers = new Map<string, PeerProducer>();
+  readonly consumers = new Map<string, PeerConsumer>();
   rtpCapabilities: types.RtpCapabilities | undefined;
   /** Given by a teacher after a raised hand. */
   granted = false;
@@ -45,7 +37,7 @@ export class Peer extends EventEmitter<{ close: [] }> {
   }
 
   get canProduce(): boolean {
-    return PRODUCING_ROLES.has(this.role) || this.granted;
+    return PUBLISHING_ROLES.has(this.role) || this.granted;
   }
 
   get canModerate(): boolean {

@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { MediaRequest, RoomRole } from '@learnlive/contracts';
-import { SignallingClient } from '../test/signallingClient.js';
-import { mediaUrl, roomToken, startTestMedia } from '../test/testMedia.js';
-import type { MediaService } from './service.js';
+import { SignallingClient } from '../../test/signallingClient.js';
+import { mediaUrl, roomToken, startTestMedia } from '../../test/testMedia.js';
+import type { MediaService } from '../service.js';
 
 const AUDIO: MediaRequest<'produce'>['rtpParameters'] = {
   mid: '0',
@@ -48,7 +48,7 @@ describe('large rooms across workers', () => {
       consumers.push(await viewer.request('consume', { transportId: recv.id, producerId }));
     }
     const [room] = await media.rooms.list();
-    expect(room!.routerCount).toBe(2);
+    expect(room!.routers.count).toBe(2);
     expect(media.pool.workers.map((w) => w.routers)).toEqual([1, 1]);
 
     const paused = viewers[1]!.next('consumerPaused');
