@@ -7,7 +7,7 @@ import { currentUser } from '../auth/middleware.js';
 import { authenticatedRoute } from '../auth/authenticatedRoute.js';
 import type { ApiContext } from '../context.js';
 import { jsonBody } from '../responses.js';
-import { visibleLiveClass } from './liveClasses.js';
+import type { LiveClassService } from './liveClasses/service.js';
 
 /** The module recordings go to, created on the course's first recording. */
 export const RECORDINGS_MODULE_TITLE = 'Recordings';
@@ -44,13 +44,13 @@ async function recordingsModule(tx: Queryable, courseId: string): Promise<string
  * version and its object key. The media service records and uploads to that key and queues the
  * transcode; until then the video row is `uploading` (the transcoder accepts it from there).
  */
-export function recordingRoutes(app: OpenAPIHono, ctx: ApiContext): void {
+export function recordingRoutes(app: OpenAPIHono, ctx: ApiContext, liveClasses: LiveClassService): void {
   const log = ctx.logger.child({ module: 'recordings' });
 
   app.openapi(startRecording, async (c) => {
     const { id } = c.req.valid('param');
     const user = currentUser(c);
-    const { row, access } = await visibleLiveClass(ctx.db, user, id);
+    const { row, access } = await liveClasses.visible(user, id);
     if (access !== 'instructor' && access !== 'admin')
       throw new AppError('forbidden', 'only the class’s teacher may record it');
     if (row.canceled_at) throw new AppError('forbidden', 'this live class was canceled');

@@ -1,8 +1,10 @@
 import type { OpenAPIHono } from '@hono/zod-openapi';
 import type { ApiContext } from '../context.js';
 import { roomResolvers } from '../rooms.js';
-import { liveClassRoutes, liveRoomResolver } from './liveClasses.js';
-import { mentorRoomResolver, mentoringRoutes } from './mentoring.js';
+import { liveClassRoutes } from './liveClasses/routes.js';
+import { LiveClassService } from './liveClasses/service.js';
+import { mentoringRoutes } from './mentoring/routes.js';
+import { MentoringService } from './mentoring/service.js';
 import { liveStreamRoutes } from './liveStreams.js';
 import { recordingRoutes } from './recordings.js';
 
@@ -11,10 +13,24 @@ import { recordingRoutes } from './recordings.js';
  * (`POST /api/rooms/{room}/token`): this module only decides who may join and as what.
  */
 export function schedulingRoutes(app: OpenAPIHono, ctx: ApiContext): void {
-  roomResolvers.live = liveRoomResolver;
-  roomResolvers.mentor = mentorRoomResolver;
-  liveClassRoutes(app, ctx);
-  mentoringRoutes(app, ctx);
-  recordingRoutes(app, ctx);
+  const logger = ctx.logger.child({ module: 'scheduling' });
+  const liveClasses = new LiveClassService({
+    db: ctx.db,
+    logger,
+    secret: ctx.config.jwtSecret,
+    publicUrl: ctx.config.publicUrl,
+  });
+  const mentoring = new MentoringService({
+    db: ctx.db,
+    logger,
+    secret: ctx.config.jwtSecret,
+    minNoticeMs: ctx.config.scheduling.bookingChangeMinMs,
+    publicUrl: ctx.config.publicUrl,
+  });
+  roomResolvers.live = (_ctx, user, id) => liveClasses.roomGrant(user, id);
+  roomResolvers.mentor = (_ctx, user, id) => mentoring.roomGrant(user, id);
+  liveClassRoutes(app, liveClasses);
+  mentoringRoutes(app, mentoring);
+  recordingRoutes(app, ctx, liveClasses);
   liveStreamRoutes(app, ctx);
 }
