@@ -22,12 +22,18 @@ let shared: Promise<RealtimeSocket> | undefined;
  */
 export function realtimeSocket(): Promise<RealtimeSocket> {
   return (shared ??= clientConfig().then(({ realtimeUrl }) => {
+    // The token the last handshake carried: the one to replace when the server refuses it (the
+    // tab may hold a newer one already, got by another tab's refresh; that one is kept).
+    let handshakeToken: string | undefined;
     const socket: RealtimeSocket = io(realtimeUrl, {
       transports: ['websocket'],
-      auth: (cb) => cb({ token: getSession()?.accessToken ?? '' }),
+      auth: (cb) => {
+        handshakeToken = getSession()?.accessToken;
+        cb({ token: handshakeToken ?? '' });
+      },
     });
     const refreshAndReconnect = () =>
-      refreshSession().then(
+      refreshSession(handshakeToken).then(
         () => {
           forgetRevocation(); // still signed in (a role change): nothing to explain
           socket.connect();

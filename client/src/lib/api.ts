@@ -4,19 +4,13 @@ import {
   SessionResponseSchema,
   type ClientConfig,
 } from '@learnlive/contracts';
-import { adoptStoredSession, getSession, setSession } from './session.js';
+import { ApiError } from './apiError.js';
+import { indexedDbHandover } from './refreshHandover.js';
+import { adoptSession, adoptStoredSession, getSession, setSession } from './session.js';
+import { createSessionRefresher } from './sessionRefresh.js';
 import type { z } from 'zod';
 
-/** An API error as the person should read it: the problem's detail and its stable code. */
-export class ApiError extends Error {
-  constructor(
-    readonly status: number,
-    readonly code: string,
-    message: string,
-  ) {
-    super(message);
-  }
-}
+export { ApiError };
 
 /**
  * Fetches and validates a JSON answer; problem+json answers become ApiError. Signed in, it sends
@@ -37,47 +31,32 @@ export async function apiFetch<S extends z.ZodType>(
   }
 }
 
-let refreshing: Promise<void> | undefined;
 const REFRESH_LOCK = 'learnlive.refresh';
+
+const refresher = createSessionRefresher({
+  tab: { adoptStored: adoptStoredSession, adopt: adoptSession, set: setSession },
+  // Browsers without Web Locks (old ones, insecure origins) rely on the server's grace window.
+  lock:
+    typeof navigator !== 'undefined' && navigator.locks
+      ? <T>(fn: () => Promise<T>) => navigator.locks.request(REFRESH_LOCK, fn) as Promise<T>
+      : undefined,
+  handover: indexedDbHandover,
+  async requestRefresh() {
+    const res = await fetch('/api/auth/refresh', { method: 'POST', credentials: 'same-origin' });
+    const parsed = SessionResponseSchema.safeParse(await res.json().catch(() => undefined));
+    if (!res.ok || !parsed.success) return null;
+    const { accessToken, user } = parsed.data;
+    return { accessToken, user: { id: user.id, role: user.role, name: user.displayName, email: user.email } };
+  },
+});
 
 /**
  * Trades the refresh token (the httpOnly `ll_refresh` cookie, which every tab shares) for a new
- * pair. Refresh tokens are single use: a second use outside the server's short grace window
- * revokes the session everywhere. So one refresh at a time per browser, not just per tab: the
- * Web Locks API serializes tabs, and a tab that waited finds the session the other tab just got
- * (localStorage) and uses it instead of spending the cookie again. `stale`: the access token that
- * was refused (default: the current one).
+ * pair, once per browser (see `createSessionRefresher`). `stale`: the access token that was
+ * refused (default: the current one); a tab that already holds another one keeps it.
  */
 export function refreshSession(stale: string | undefined = getSession()?.accessToken): Promise<void> {
-  return (refreshing ??= (async () => {
-    try {
-      // Browsers without Web Locks (old ones, insecure origins) rely on the server's grace window.
-      if (typeof navigator !== 'undefined' && navigator.locks) {
-        await navigator.locks.request(REFRESH_LOCK, () => refreshUnlessDone(stale));
-      } else {
-        await refreshUnlessDone(stale);
-      }
-    } finally {
-      refreshing = undefined;
-    }
-  })());
-}
-
-async function refreshUnlessDone(stale: string | undefined): Promise<void> {
-  const latest = adoptStoredSession();
-  // another tab refreshed while this one waited for the lock
-  if (latest && latest.accessToken !== stale) return;
-  const res = await fetch('/api/auth/refresh', { method: 'POST', credentials: 'same-origin' });
-  const parsed = SessionResponseSchema.safeParse(await res.json().catch(() => undefined));
-  if (!res.ok || !parsed.success) {
-    setSession(null);
-    throw new ApiError(401, 'unauthenticated', 'Your session has ended. Please sign in again.');
-  }
-  const { accessToken, user } = parsed.data;
-  setSession({
-    accessToken,
-    user: { id: user.id, role: user.role, name: user.displayName, email: user.email },
-  });
+  return refresher(stale);
 }
 
 async function sendOnce<S extends z.ZodType>(

@@ -40,6 +40,16 @@ export function adoptStoredSession(): Session | null {
   return current;
 }
 
+/**
+ * Takes a session another tab got, for this tab only: that tab stored it already, and writing
+ * it again could put back an older session over a newer one.
+ */
+export function adoptSession(session: Session): void {
+  if (session.accessToken === current?.accessToken) return;
+  current = session;
+  for (const listener of listeners) listener();
+}
+
 export function setSession(session: Session | null): void {
   current = session;
   if (session) localStorage.setItem(KEY, JSON.stringify(session));

@@ -1,5 +1,5 @@
 import jwt from 'jsonwebtoken';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { signToken, verifyAccessToken, verifyRoomToken } from './tokens.js';
 
 const secret = 'a-test-secret-of-at-least-32-characters!!';
@@ -21,6 +21,18 @@ describe('tokens', () => {
       role: 'learner',
     } as const;
     expect(verifyRoomToken(signToken(room, secret, 60), secret)).toMatchObject(room);
+  });
+
+  it('gives the same claims signed within one second two different tokens', () => {
+    vi.useFakeTimers({ now: new Date('2026-01-01T00:00:00.250Z'), toFake: ['Date'] });
+    try {
+      const first = signToken(access, secret, 60);
+      vi.setSystemTime(new Date('2026-01-01T00:00:00.750Z'));
+      const second = signToken(access, secret, 60);
+      expect(first).not.toBe(second);
+    } finally {
+      vi.useRealTimers();
+    }
   });
 
   it('refuses forged, expired, alg:none and wrong-kind tokens with stable codes', () => {

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import jwt from 'jsonwebtoken';
 import {
   AccessTokenClaimsSchema,
@@ -12,13 +13,18 @@ import { AppError } from './errors.js';
 
 const ALGORITHM = 'HS256';
 
-/** Signs claims with the shared secret; `ttlSeconds` sets `exp`. */
+/**
+ * Signs claims with the shared secret; `ttlSeconds` sets `exp`. Each token gets its own `jti`:
+ * without it two tokens for the same claims signed within one second (`iat` has seconds) were
+ * the same string, and a client that tells a renewed session from its refused one by the token
+ * (another tab's refresh) took a renewed token for the refused one.
+ */
 export function signToken(
   claims: AccessTokenClaims | RoomTokenClaims | RecordingTokenClaims,
   secret: string,
   ttlSeconds: number,
 ): string {
-  return jwt.sign(claims, secret, { algorithm: ALGORITHM, expiresIn: ttlSeconds });
+  return jwt.sign(claims, secret, { algorithm: ALGORITHM, expiresIn: ttlSeconds, jwtid: randomUUID() });
 }
 
 /** Registered claims every verified token has; zod would strip them, so they are read here. */
