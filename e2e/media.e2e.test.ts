@@ -15,7 +15,7 @@ import { postJson, register, roomToken, signedInPage, startTestSystemWithKnownSe
  * this test needs to sign tokens for roles, so it runs its own system with a known JWT secret
  * instead of the shared one from globalSetup (whose secret is generated at start).
  */
-/** What the live page exposes for tests (client/src/live/MediaSession.ts); evaluated in the page. */
+/** What the live page exposes for tests (client/src/live/mediaProbe.ts, e2e build only), in the page. */
 interface PageGlobals {
   __media: {
     state: {

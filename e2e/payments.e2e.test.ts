@@ -1,4 +1,3 @@
-import { fileURLToPath } from 'node:url';
 import Stripe from 'stripe';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -15,7 +14,7 @@ import {
   type StripeFake,
   type TestDatabase,
 } from '@learnlive/testing';
-import { signedInPage } from './support.js';
+import { E2E_CLIENT_DIST, signedInPage } from './support.js';
 
 /*
  * Buying a course in Chromium: the course's checkout page, the Stripe fake's hosted page, back
@@ -24,7 +23,6 @@ import { signedInPage } from './support.js';
  * the fake, serving the built client.
  */
 const WEBHOOK_SECRET = 'whsec_e2e_0123456789';
-const CLIENT_DIST = fileURLToPath(new URL('../client/dist', import.meta.url));
 
 describe('payments and scheduling in the browser', () => {
   let database: TestDatabase;
@@ -48,7 +46,7 @@ describe('payments and scheduling in the browser', () => {
         API_HOST: '127.0.0.1',
         PUBLIC_URL: baseUrl,
         DATABASE_URL: database.url,
-        CLIENT_DIST_DIR: CLIENT_DIST,
+        CLIENT_DIST_DIR: E2E_CLIENT_DIST,
         LOG_LEVEL: 'silent',
         STRIPE_SECRET_KEY: 'sk_test_e2e0123',
         STRIPE_WEBHOOK_SECRET: WEBHOOK_SECRET,

@@ -1,12 +1,20 @@
 import { randomBytes } from 'node:crypto';
+import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import type { Browser, BrowserContextOptions, Page } from 'playwright-core';
 import { loadAllInOneConfig, startSystem, type System } from '@learnlive/all-in-one';
 import { signToken, type Env } from '@learnlive/common';
 import { SessionResponseSchema, type RoomRole, type SessionResponse } from '@learnlive/contracts';
 import { TEST_JWT_SECRET, testLogger } from '@learnlive/testing';
+
+/**
+ * The client built for the browser tests (`npm run build` makes it beside the production one):
+ * the same code with `import.meta.env.MODE === 'e2e'`, which exposes test hooks (`window.__media`).
+ */
+export const E2E_CLIENT_DIST = fileURLToPath(new URL('dist/client', import.meta.url));
 
 /** Every port drawn by the system (0), media and public addresses on loopback. */
 export const LOOPBACK_ENV = {
@@ -25,12 +33,13 @@ export const LOOPBACK_ENV = {
  * or overrides settings. Closing it also removes the data directory.
  */
 export async function startTestSystem(name: string, env: Env = {}): Promise<System> {
+  if (!existsSync(E2E_CLIENT_DIST)) throw new Error(`${E2E_CLIENT_DIST} is missing: run npm run build first`);
   const dataDir = await mkdtemp(join(tmpdir(), `learnlive-${name}-`));
   const removeData = () => rm(dataDir, { recursive: true, force: true });
   let system: System;
   try {
     system = await startSystem(
-      loadAllInOneConfig({ DATA_DIR: dataDir, ...LOOPBACK_ENV, ...env }),
+      loadAllInOneConfig({ DATA_DIR: dataDir, CLIENT_DIST_DIR: E2E_CLIENT_DIST, ...LOOPBACK_ENV, ...env }),
       testLogger(name),
     );
   } catch (err) {

@@ -7,15 +7,9 @@ import { apiFetch, clientConfig } from '../lib/api.js';
 import { useAsync } from '../lib/useAsync.js';
 import { MediaSession, type RemoteMedia, type SessionState } from './MediaSession.js';
 import { LiveStream } from './LiveStream.js';
+import { exposeToBrowserTests } from './mediaProbe.js';
 import { roomToken } from './roomToken.js';
 import './live.css';
-
-declare global {
-  interface Window {
-    /** The page's media session, for the browser tests. */
-    __media?: MediaSession;
-  }
-}
 
 /** `/live/:id` (a live class) and `/mentor/:id` (a mentor session). */
 export function LiveRoomPage({ kind }: { kind: 'live' | 'mentor' }) {
@@ -67,7 +61,8 @@ export function LiveRoomPage({ kind }: { kind: 'live' | 'mentor' }) {
 function useSession(mediaUrl: string, token: string): [MediaSession, SessionState] {
   const session = useMemo(() => new MediaSession(mediaUrl, token), [mediaUrl, token]);
   useEffect(() => {
-    window.__media = session;
+    // the browser tests' view of the session; not in production builds
+    if (import.meta.env.MODE === 'e2e') exposeToBrowserTests(session);
     void session.start();
     const online = () => void session.restartIce();
     window.addEventListener('online', online);

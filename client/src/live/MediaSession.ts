@@ -95,11 +95,6 @@ const CAMERA_ENCODINGS: types.RtpEncodingParameters[] = [
 const SCREEN_ENCODINGS: types.RtpEncodingParameters[] = [{ maxBitrate: 2_500_000, maxFramerate: 5 }];
 
 /**
- * One person's connection to a live class or mentor session: the signalling socket, the
- * mediasoup-client device, a send and a receive transport, and what flows through them.
- * React reads `state` through `subscribe`.
- */
-/**
  * The handshake's refusal as the server sent it (socket.io puts it on `connect_error`'s `data`).
  * `moved` names, in `location`, the media node that hosts the room: connect there instead.
  */
@@ -107,6 +102,11 @@ export function handshakeRefusal(err: Error): Partial<ErrorBody> {
   return (err as Error & { data?: Partial<ErrorBody> }).data ?? {};
 }
 
+/**
+ * One person's connection to a live class or mentor session: the signalling socket, the
+ * mediasoup-client device, a send and a receive transport, and what flows through them.
+ * React reads `state` through `subscribe`.
+ */
 export class MediaSession {
   private socket: MediaSocket | undefined;
   private device: Device | undefined;
@@ -565,60 +565,6 @@ export class MediaSession {
       this.set({ notice: (err as Error).message });
       return undefined;
     }
-  }
-
-  /** Decoding counters from the receive transport (tests and the stats panel read them). */
-  async receiveStats(): Promise<{ framesDecoded: number; audioPackets: number; audioEnergy: number }> {
-    const totals = { framesDecoded: 0, audioPackets: 0, audioEnergy: 0 };
-    const transport = this.recvTransport;
-    if (!transport || transport.closed) return totals;
-    const report = await transport.getStats();
-    report.forEach(
-      (stat: {
-        type: string;
-        kind?: string;
-        framesDecoded?: number;
-        packetsReceived?: number;
-        totalAudioEnergy?: number;
-      }) => {
-        if (stat.type !== 'inbound-rtp') return;
-        if (stat.kind === 'video') totals.framesDecoded += stat.framesDecoded ?? 0;
-        if (stat.kind === 'audio') {
-          totals.audioPackets += stat.packetsReceived ?? 0;
-          totals.audioEnergy += stat.totalAudioEnergy ?? 0;
-        }
-      },
-    );
-    return totals;
-  }
-
-  /** The server's view of one of this peer's transports, producers or consumers. */
-  async serverStats(
-    kind: 'transport' | 'producer' | 'consumer',
-    id: string,
-  ): Promise<Array<Record<string, unknown>>> {
-    return (await this.request('getStats', { kind, id })).stats;
-  }
-
-  /** Video frames decoded from one participant's producers (tests, the stats panel). */
-  async framesFrom(peerId: string): Promise<number> {
-    let frames = 0;
-    for (const remote of this.state.remote) {
-      if (remote.peerId !== peerId || remote.kind !== 'video') continue;
-      const consumer = this.consumers.get(remote.consumerId);
-      if (!consumer || consumer.closed) continue;
-      (await consumer.getStats()).forEach((stat: { type: string; framesDecoded?: number }) => {
-        if (stat.type === 'inbound-rtp') frames += stat.framesDecoded ?? 0;
-      });
-    }
-    return frames;
-  }
-
-  /** Transport states, for tests: closed transports report `closed`. */
-  transports(): { send?: string; recv?: string } {
-    const describe = (t: types.Transport | undefined) =>
-      t ? (t.closed ? 'closed' : t.connectionState) : undefined;
-    return { send: describe(this.sendTransport), recv: describe(this.recvTransport) };
   }
 
   /**

@@ -108,7 +108,7 @@ export async function startSystem(config: AllInOneConfig, logger: Logger): Promi
         API_PORT: String(config.ports.api),
         PUBLIC_REALTIME_URL: publicBase(realtime.port),
         PUBLIC_MEDIA_URL: publicBase(media.port),
-        CLIENT_DIST_DIR: existsSync(CLIENT_DIST_DIR) ? CLIENT_DIST_DIR : undefined,
+        CLIENT_DIST_DIR: config.clientDistDir ?? (existsSync(CLIENT_DIST_DIR) ? CLIENT_DIST_DIR : undefined),
         LESSON_UPLOAD_DIR: join(config.dataDir, 'uploads'),
       }),
       logger,

@@ -23,6 +23,11 @@ export const allInOneEnvSchema = z.object({
   DATABASE_URL: env.url(['postgres', 'postgresql', 'pglite']).optional(),
   /** Unset: generated once and kept in DATA_DIR/jwt-secret. */
   JWT_SECRET: env.secret().optional(),
+  /**
+   * The built client the API serves. @default client/dist when built (the browser tests point
+   * at their own build, e2e/dist/client, which exposes test hooks)
+   */
+  CLIENT_DIST_DIR: z.string().min(1).optional(),
   LOG_LEVEL: env.logLevel(),
 });
 
@@ -42,6 +47,7 @@ export function loadAllInOneConfig(source: Env = process.env) {
     s3Endpoint: e.S3_ENDPOINT,
     databaseUrl: e.DATABASE_URL ?? `pglite:${join(dataDir, 'pglite')}`,
     jwtSecret: e.JWT_SECRET,
+    clientDistDir: e.CLIENT_DIST_DIR === undefined ? undefined : resolve(e.CLIENT_DIST_DIR),
     logLevel: e.LOG_LEVEL,
     /** Everything else, handed to the services' own config modules. */
     env: source,
