@@ -1,3 +1,4 @@
+import type { Queryable } from '@learnlive/common';
 import { DEFAULT_LOCALE, LOCALES, type Locale } from '@learnlive/contracts';
 
 const SUPPORTED: ReadonlySet<string> = new Set(LOCALES);
@@ -22,4 +23,10 @@ export function localeFromAcceptLanguage(
     if (q > 0 && (!best || q > best.q)) best = { locale: primary as Locale, q };
   }
   return best?.locale ?? fallback;
+}
+
+/** A user's locale (`users.locale`, migration 005); the default for an account that is gone. */
+export async function localeOf(db: Queryable, userId: string): Promise<Locale> {
+  const { rows } = await db.query<{ locale: Locale }>('select locale from users where id = $1', [userId]);
+  return rows[0]?.locale ?? DEFAULT_LOCALE;
 }

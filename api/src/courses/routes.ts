@@ -2,6 +2,7 @@ import { createRoute, type OpenAPIHono } from '@hono/zod-openapi';
 import { AppError, type Queryable } from '@learnlive/common';
 import {
   CatalogQuerySchema,
+  COURSE_DEFAULTS,
   CourseDetailSchema,
   CoursePageSchema,
   CourseSummarySchema,
@@ -18,6 +19,7 @@ import {
 import { z } from 'zod';
 import { currentUser, maybeUser, optionalUser } from '../auth/middleware.js';
 import { authenticatedRoute } from '../auth/authenticatedRoute.js';
+import { localeOf } from '../auth/locale.js';
 import type { ApiContext } from '../context.js';
 import { courseAccess, requireCourseAccess } from '../entitlements.js';
 import { jsonBody, jsonRequest, noContent, problems } from '../responses.js';
@@ -257,6 +259,7 @@ export function courseRoutes(app: OpenAPIHono, ctx: ApiContext): void {
   app.openapi(create, async (c) => {
     const body = c.req.valid('json');
     const user = currentUser(c);
+    const defaults = COURSE_DEFAULTS[await localeOf(db, user.id)];
     const { rows } = await db.query<{ id: string }>(
       `insert into courses (instructor_id, title, summary, description, domain, language, pricing, price_amount, currency)
        values ($1, $2, $3, $4, $5, $6, $7, $8, $9) returning id`,
@@ -266,10 +269,10 @@ export function courseRoutes(app: OpenAPIHono, ctx: ApiContext): void {
         body.summary,
         body.description,
         body.domain,
-        body.language,
+        body.language ?? defaults.language,
         body.price.kind,
         body.price.amount,
-        body.price.currency,
+        body.price.currency ?? defaults.currency,
       ],
     );
     log.info({ courseId: rows[0]!.id, userId: user.id }, 'course created');

@@ -114,10 +114,14 @@ export const PriceSchema = z
   .strictObject({
     kind: PricingKindSchema,
     amount: z.number().int().min(0).max(100_000_000),
+    /**
+     * ISO 4217, lower case as Stripe writes it. @default on creation the instructor's locale's
+     * (`COURSE_DEFAULTS`); on an update the course's current one.
+     */
     currency: z
       .string()
       .regex(/^[a-z]{3}$/, 'ISO 4217 code, lower case as Stripe writes it')
-      .default('usd'),
+      .optional(),
   })
   .refine((p) => (p.kind === 'free') === (p.amount === 0), {
     message: 'free courses cost 0 and paid ones more than 0',
@@ -126,18 +130,29 @@ export const PriceSchema = z
 export type Price = z.infer<typeof PriceSchema>;
 
 const Slugish = z.string().trim().min(1).max(60);
-const LanguageSchema = z
-  .string()
-  .regex(/^[a-z]{2}(-[A-Z]{2})?$/, 'a language tag like en or pt-BR')
-  .default('en');
+const LanguageSchema = z.string().regex(/^[a-z]{2}(-[A-Z]{2})?$/, 'a language tag like en or pt-BR');
+
+/**
+ * What a new course takes from its instructor's locale when the request does not say: its
+ * language, and its currency. The platforms are French and sell in euros whatever language the
+ * instructor reads, so both locales default to EUR; a course in dollars says so explicitly.
+ */
+export const COURSE_DEFAULTS: {
+  readonly [L in Locale]: { readonly language: string; readonly currency: string };
+} = {
+  fr: { language: 'fr', currency: 'eur' },
+  en: { language: 'en', currency: 'eur' },
+};
 
 export const CreateCourseRequestSchema = z.strictObject({
   title: z.string().trim().min(3).max(140),
   summary: z.string().trim().max(400).default(''),
   description: z.string().max(20_000).default(''),
   domain: Slugish.default('general'),
-  language: LanguageSchema,
-  price: PriceSchema.default({ kind: 'free', amount: 0, currency: 'usd' }),
+  /** @default the instructor's locale's (`COURSE_DEFAULTS`) */
+  language: LanguageSchema.optional(),
+  /** @default free */
+  price: PriceSchema.default({ kind: 'free', amount: 0 }),
 });
 export type CreateCourseRequest = z.input<typeof CreateCourseRequestSchema>;
 
@@ -147,10 +162,7 @@ export const UpdateCourseRequestSchema = z
     summary: z.string().trim().max(400).optional(),
     description: z.string().max(20_000).optional(),
     domain: Slugish.optional(),
-    language: z
-      .string()
-      .regex(/^[a-z]{2}(-[A-Z]{2})?$/)
-      .optional(),
+    language: LanguageSchema.optional(),
     price: PriceSchema.optional(),
   })
   .refine((v) => Object.keys(v).length > 0, 'nothing to change');
