@@ -1,21 +1,9 @@
-import type { UserRole } from '@learnlive/contracts';
 import type { Session } from './lib/session.js';
+import type { NavEntry } from './navEntry.js';
 import * as account from './account/routes.js';
 import * as community from './community/routes.js';
 import * as live from './live/routes.js';
 import * as lessons from './lessons/routes.js';
-
-/** A link in the top navigation and who sees it. */
-export interface NavEntry {
-  to: string;
-  label: string;
-  /**
-   * `guest`: signed-out visitors only; `member`: anyone signed in; a list of roles: those
-   * roles (admins see every member link).
-   * @default everyone
-   */
-  show?: 'guest' | 'member' | readonly UserRole[];
-}
 
 /** Each feature area owns its folder, its routes and its navigation links. */
 export const areas = [account, lessons, live, community];

@@ -1,6 +1,13 @@
-import { AppError, withTimeout, type Db, type Logger } from '@learnlive/common';
+import {
+  AppError,
+  withTimeout,
+  type Db,
+  type Logger,
+  type RealtimePublisher,
+  type TokenGenerations,
+} from '@learnlive/common';
 import { userRoom, type AccessRevocationReason } from '@learnlive/contracts';
-import type { ApiContext } from '../context.js';
+import type { ApiConfig } from '../config.js';
 import { NotifiedCache } from '../notifiedCache.js';
 
 /**
@@ -66,6 +73,18 @@ function judge(current: number | null, generation: number): void {
   }
 }
 
+/**
+ * The part of the API's context `accessRevoked` uses. Spelled out rather than picked from
+ * `ApiContext`: context.ts imports this module, and the two would form an import cycle.
+ */
+export interface RevocationContext {
+  revocation: AccessRevocation;
+  publisher: RealtimePublisher;
+  generations: TokenGenerations | undefined;
+  logger: Logger;
+  config: Pick<ApiConfig, 'auth'>;
+}
+
 /** How long recording the new generation may hold up the answer (Redis away: the cut goes on). */
 const RECORD_TIMEOUT_MS = 1_000;
 
@@ -78,7 +97,7 @@ const RECORD_TIMEOUT_MS = 1_000;
  * without this a revoked user's chat stayed open until the token's `exp`.
  */
 export async function accessRevoked(
-  ctx: Pick<ApiContext, 'revocation' | 'publisher' | 'generations' | 'logger' | 'config'>,
+  ctx: RevocationContext,
   userId: string,
   reason: AccessRevocationReason,
   generation: number,

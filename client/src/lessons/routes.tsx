@@ -1,4 +1,4 @@
-import type { NavEntry } from '../areas.js';
+import type { NavEntry } from '../navEntry.js';
 import type { RouteObject } from 'react-router-dom';
 import { LessonPlayerPage } from './LessonPlayer.js';
 import { LessonVideos } from './LessonVideos.js';

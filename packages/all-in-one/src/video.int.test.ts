@@ -1,3 +1,6 @@
+// Lesson videos end to end across two services: the API takes the upload (tus) and enqueues,
+// the transcoder builds the ladder, the API serves it. It lives with the all-in-one because
+// services never import each other (dependency-cruiser, `npm run lint`), tests included.
 import { randomUUID } from 'node:crypto';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -6,6 +9,7 @@ import { ListObjectsV2Command, PutObjectCommand } from '@aws-sdk/client-s3';
 import { Upload } from 'tus-js-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { InProcessQueue, listKeys, signToken, type Db } from '@learnlive/common';
+import { loadApiConfig, playbackKey, signPlayback, startApi, type ApiService } from '@learnlive/api';
 import { LessonVideoSchema, PlaybackSchema } from '@learnlive/contracts';
 import {
   TEST_JWT_SECRET,
@@ -26,9 +30,6 @@ import {
   sweepMediaGarbage,
   type TranscoderService,
 } from '@learnlive/transcoder';
-import { loadApiConfig } from '../config.js';
-import { startApi, type ApiService } from '../service.js';
-import { playbackKey, signPlayback } from './playbackToken.js';
 
 const logger = testLogger('video');
 let database: TestDatabase;
