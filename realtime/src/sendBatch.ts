@@ -2,12 +2,12 @@ import { AppError, type Db, type Queryable } from '@learnlive/common';
 import type { ChatMessage } from '@learnlive/contracts';
 import type { Outcome } from './GroupCommit.js';
 import { MESSAGE_COLUMNS, iso, toMessage, type MessageRow } from './messageRow.js';
-import { readStandings, type Standing } from './ModerationStore.js';
+import { readStandings, type Standing } from './standings.js';
 
 /**
  * The group-committed send path of the message store: a batch of sends, of one room or
  * several, decided and stored in one transaction. Reads `rt_rooms` and `rt_messages` (the
- * message store's tables) and people's standing through the moderation store's `readStandings`.
+ * message store's tables) and people's standing through moderation's `readStandings` (standings.ts).
  */
 
 export interface Author {
