@@ -2,7 +2,10 @@ import type { S3Client } from '@aws-sdk/client-s3';
 import { recordGarbage, removeGarbage, type Db } from '@learnlive/common';
 import type { LessonVideoStatus, Rendition, TranscodeStage } from '@learnlive/contracts';
 
-/** The transcoder's view of `lesson_videos` (the API's migrations own the table). */
+/**
+ * The transcoder's view of `lesson_videos` (the API's migrations own the table: a shared schema,
+ * ARCHITECTURE.md; every query here runs against those migrations in `apiSchema.int.test.ts`).
+ */
 export interface LessonVideoRow {
   lesson_id: string;
   instructor_id: string;

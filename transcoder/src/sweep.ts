@@ -1,6 +1,9 @@
 import type { S3Client } from '@aws-sdk/client-s3';
 import { deletePrefix, removeGarbage, type Db } from '@learnlive/common';
 
+// The tables swept here are the API's (a shared schema, ARCHITECTURE.md); every query runs
+// against its migrations in apiSchema.int.test.ts.
+
 /**
  * Removes the media (original, ladders, captions) of lessons whose video row was deleted (a
  * trigger leaves a tombstone; deleting a lesson cascades to its video row). A lesson that has a

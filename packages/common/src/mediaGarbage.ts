@@ -4,7 +4,8 @@ import { deletePrefix } from './storage.js';
 
 /**
  * Records object-storage prefixes that must go in `media_garbage` (the API's migrations 103 and
- * 104). Call it in the transaction that stops referencing them, so a crash after the commit
+ * 104; the API and the transcoder share it: ARCHITECTURE.md, "Shared schema", tested against
+ * those migrations in transcoder/src/apiSchema.int.test.ts). Call it in the transaction that stops referencing them, so a crash after the commit
  * cannot forget them; then `removeGarbage` each after the commit.
  */
 export async function recordGarbage(tx: Queryable, prefixes: readonly string[]): Promise<void> {
