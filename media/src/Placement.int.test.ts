@@ -5,6 +5,7 @@ import { freePort, startRedis, testLogger, waitFor, type TestRedis } from '@lear
 import { SignallingClient } from '../test/signallingClient.js';
 import { roomToken, startTestMedia } from '../test/testMedia.js';
 import { RedisPlacement } from './Placement.js';
+import { MediaRedis } from './redisClients.js';
 import type { MediaService } from './service.js';
 
 /** Two media nodes sharing a Redis: each room lives on one, and clients are sent to it. */
@@ -95,12 +96,23 @@ describe('room placement across media nodes', () => {
   it('moves the rooms of a node that died (stopped heartbeating), and the old node lets them go', async () => {
     const logger = testLogger('media-placement');
     const status = (rooms: string[]) => async () => ({ rooms, load: 0 });
+    const connections = new MediaRedis(redis.url, logger);
     const dead = await RedisPlacement.start(
-      { redisUrl: redis.url, publicUrl: 'http://dead:1', nodeTtlMs: 1500, status: status(['r1']) },
+      {
+        redis: connections.connect('placement-dead'),
+        publicUrl: 'http://dead:1',
+        nodeTtlMs: 1500,
+        status: status(['r1']),
+      },
       logger,
     );
     const live = await RedisPlacement.start(
-      { redisUrl: redis.url, publicUrl: 'http://live:1', nodeTtlMs: 1500, status: status([]) },
+      {
+        redis: connections.connect('placement-live'),
+        publicUrl: 'http://live:1',
+        nodeTtlMs: 1500,
+        status: status([]),
+      },
       logger,
     );
     try {
@@ -119,6 +131,7 @@ describe('room placement across media nodes', () => {
     } finally {
       await dead.close();
       await live.close();
+      await connections.close();
     }
   });
 });

@@ -1,4 +1,4 @@
-import { createRedis, type Logger } from '@learnlive/common';
+import type { Logger } from '@learnlive/common';
 import type { Redis } from 'ioredis';
 
 /** Where a room's signalling must go: this process, or another media node's URL. */
@@ -23,7 +23,8 @@ export const singleNode: Placement = {
 };
 
 export interface RedisPlacementOptions {
-  redisUrl: string;
+  /** The service's connection (`MediaRedis`): it closes it after the placement. */
+  redis: Redis;
   /** This node's signalling URL as browsers reach it; also its identity. */
   publicUrl: string;
   /** The rooms open here and a load figure (lower is emptier), read at each heartbeat. */
@@ -84,7 +85,7 @@ export class RedisPlacement implements Placement {
     private readonly options: RedisPlacementOptions,
     private readonly logger: Logger,
   ) {
-    this.redis = createRedis(options.redisUrl, 'media-placement');
+    this.redis = options.redis;
     // A node key and its room claims expire after three missed heartbeats (one every nodeTtlMs / 3).
     this.nodeTtlMs = options.nodeTtlMs ?? 6000;
     this.prefix = options.prefix ?? 'learnlive:media:';
@@ -182,6 +183,5 @@ export class RedisPlacement implements Placement {
     } catch (err) {
       this.logger.warn({ err }, 'media placement: could not release rooms');
     }
-    this.redis.disconnect();
   }
 }

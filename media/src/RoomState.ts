@@ -1,4 +1,4 @@
-import { createRedis, type Logger } from '@learnlive/common';
+import type { Redis } from 'ioredis';
 
 /** What must survive a media process restart: who was removed and who may speak, per room. */
 export interface RoomStateSnapshot {
@@ -52,20 +52,17 @@ export class MemoryRoomStateStore implements RoomStateStore {
   }
 }
 
-/** Two sets per room, expiring a day after the last change (a class does not last longer). */
+/**
+ * Two sets per room, expiring a day after the last change (a class does not last longer). The
+ * connection is the service's (`MediaRedis`), and so is closing it.
+ */
 export class RedisRoomStateStore implements RoomStateStore {
   readonly kind = 'redis';
-  private readonly redis: ReturnType<typeof createRedis>;
 
   constructor(
-    url: string,
-    logger: Logger,
+    private readonly redis: Redis,
     private readonly ttlSeconds = 24 * 3600,
-  ) {
-    this.redis = createRedis(url, 'media-room-state');
-    // ioredis reconnects by itself; without a listener an outage would crash the process.
-    this.redis.on('error', (err) => logger.warn({ err }, 'room state redis error'));
-  }
+  ) {}
 
   private key(roomId: string, set: 'banned' | 'granted'): string {
     return `learnlive:media:room:{${roomId}}:${set}`;
@@ -95,7 +92,5 @@ export class RedisRoomStateStore implements RoomStateStore {
     else await this.redis.srem(key, userId);
   }
 
-  async close(): Promise<void> {
-    await this.redis.quit().catch(() => this.redis.disconnect());
-  }
+  async close(): Promise<void> {}
 }

@@ -21,8 +21,12 @@ export interface RecorderOptions {
   /** Scratch directory; each recording gets its own folder, removed after upload. */
   dir: string;
   ffmpegPath: string;
-  /** Tries of the upload to object storage. @default 3 */
-  uploadAttempts?: number;
+  /**
+   * Tries of the upload to object storage, and of queueing the transcode job (a Redis command
+   * fails after 2 s when Redis is away: an outage of some seconds must not lose the recording).
+   * Waits 1, 2, 4, 8 s between tries. @default 5
+   */
+  deliveryAttempts?: number;
   /**
    * How long a recording whose teacher left (or whose sources all closed) waits for the same
    * user to publish again (a page reload, a reconnect) before it stops. @default 60000
@@ -321,11 +325,23 @@ export class Recorder {
   private async deliver(run: Running, file: string, size: number, log: Logger): Promise<void> {
     const { s3, bucket, queue } = this.options!;
     const { lessonId, version, sourceKey } = run.claims;
-    const attempts = this.options!.uploadAttempts ?? 3;
-    try {
-      for (let attempt = 1; size > 0; attempt++) {
+    const attempts = this.options!.deliveryAttempts ?? 5;
+    /** `step`, tried `attempts` times, 1 s, 2 s, 4 s… apart. */
+    const tried = async (what: string, step: () => Promise<unknown>) => {
+      for (let attempt = 1; ; attempt++) {
         try {
-          await s3.send(
+          return await step();
+        } catch (err) {
+          if (attempt >= attempts) throw err;
+          log.warn({ err, attempt, step: what }, 'recording delivery failed, retrying');
+          await new Promise((resolve) => setTimeout(resolve, 1000 * 2 ** (attempt - 1)));
+        }
+      }
+    };
+    try {
+      if (size > 0)
+        await tried('upload', () =>
+          s3.send(
             new PutObjectCommand({
               Bucket: bucket,
               Key: sourceKey,
@@ -333,15 +349,11 @@ export class Recorder {
               ContentLength: size,
               ContentType: 'video/x-matroska',
             }),
-          );
-          break;
-        } catch (err) {
-          if (attempt >= attempts) throw err;
-          log.warn({ err, attempt }, 'recording upload failed, retrying');
-          await new Promise((resolve) => setTimeout(resolve, 1000 * 2 ** (attempt - 1)));
-        }
-      }
-      await queue.add({ type: 'transcode', lessonId, sourceKey, version }, transcodeJobId(lessonId, version));
+          ),
+        );
+      await tried('enqueue', () =>
+        queue.add({ type: 'transcode', lessonId, sourceKey, version }, transcodeJobId(lessonId, version)),
+      );
       log.info({ sourceKey, bytes: size }, 'recording uploaded; transcode queued');
     } catch (err) {
       log.error({ err, sourceKey }, 'recording not delivered');

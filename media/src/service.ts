@@ -1,9 +1,9 @@
 import {
+  BullMqQueue,
   Ops,
+  bucketReachable,
   closeAll,
   counter,
-  createQueue,
-  createRedis,
   createS3Client,
   createMetrics,
   once,
@@ -21,6 +21,7 @@ import { LiveStreams } from './liveHls.js';
 import { Recorder } from './recording.js';
 import { RevocationCheck } from './revocation.js';
 import { RedisPlacement, singleNode, type Placement } from './Placement.js';
+import { MediaRedis } from './redisClients.js';
 import { Rooms } from './Rooms.js';
 import { MemoryRoomStateStore, RedisRoomStateStore } from './RoomState.js';
 import { attachSignalling, type MediaServer } from './signalling.js';
@@ -82,10 +83,17 @@ export async function startMedia(
     'request',
     'ok',
   ]);
-  const store = config.redisUrl ? new RedisRoomStateStore(config.redisUrl, log) : new MemoryRoomStateStore();
+  // Every Redis connection of the service, one policy (retries, timeouts, error logging).
+  const redis = config.redisUrl ? new MediaRedis(config.redisUrl, log) : undefined;
+  const store = redis ? new RedisRoomStateStore(redis.connect('room-state')) : new MemoryRoomStateStore();
   const rooms = new Rooms(pool, config.limits, log, store);
   const ownQueue =
-    !deps.queue && config.redisUrl ? createQueue(config.redisUrl, log.child({ module: 'queue' })) : undefined;
+    !deps.queue && redis
+      ? new BullMqQueue(
+          { redisUrl: redis.url, connection: redis.connect('jobs') },
+          log.child({ module: 'queue' }),
+        )
+      : undefined;
   const queue = deps.queue ?? ownQueue;
   const s3 = createS3Client(config.storage);
   const recorder = new Recorder(
@@ -114,13 +122,8 @@ export async function startMedia(
   if (!queue) log.warn('recording is off: set REDIS_URL (the transcoder consumes its jobs there)');
   // Media alone without Redis (embedded) has no record of the API's revocations: nothing to check,
   // so no handshake is refused and no peer is cut for that (the room token's 5 minutes still apply).
-  const generationsRedis =
-    !deps.generations && config.redisUrl
-      ? createRedis(config.redisUrl, 'media-token-generations')
-      : undefined;
-  // ioredis reconnects by itself; without a listener an outage would crash the process.
-  generationsRedis?.on('error', (err) => log.warn({ err }, 'token generations redis error'));
-  const generations = deps.generations ?? (generationsRedis && redisTokenGenerations(generationsRedis));
+  const generations =
+    deps.generations ?? (redis && redisTokenGenerations(redis.connect('token-generations')));
   const revocation =
     generations &&
     new RevocationCheck(generations, config.revocationCheckMs, log.child({ module: 'revocation' }));
@@ -130,17 +133,22 @@ export async function startMedia(
     const peers = open.reduce((n, room) => n + room.peers.size, 0);
     return { rooms: open.map((room) => room.id), load: (peers + open.length) / pool.size };
   };
+  // Ready: the workers answer, and so does every configured dependency (object storage always:
+  // live streams and recordings write there).
   const ops = new Ops('media', {
     workers: async () => {
       await Promise.all(pool.workers.map((slot) => slot.worker.getResourceUsage()));
     },
+    storage: () => bucketReachable(s3, config.storage.bucket),
+    ...(redis ? { redis: () => redis.ping() } : {}),
+    ...(queue ? { queue: () => queue.ping() } : {}),
   });
   let placement: Placement = singleNode;
   try {
-    if (config.publicUrl && config.redisUrl)
+    if (config.publicUrl && redis)
       placement = await RedisPlacement.start(
         {
-          redisUrl: config.redisUrl,
+          redis: redis.connect('placement'),
           publicUrl: config.publicUrl,
           nodeTtlMs: config.placementTtlMs,
           status: placementStatus,
@@ -196,17 +204,17 @@ export async function startMedia(
           ['signalling', () => server.close()],
           ['workers', () => pool.close()],
           ['queue', () => ownQueue?.close()],
-          ['token generations', () => generationsRedis?.disconnect()],
+          ['redis', () => redis?.close()],
           ['storage', () => s3.destroy()],
         ]),
       ),
     };
   } catch (err) {
     revocation?.close();
-    generationsRedis?.disconnect();
     await placement.close();
     await store.close();
     await ownQueue?.close();
+    await redis?.close();
     s3.destroy();
     await pool.close();
     throw err;

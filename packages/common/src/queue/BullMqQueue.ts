@@ -8,6 +8,12 @@ import type { JobHandler, JobHandlers, JobQueue } from './JobQueue.js';
 
 export interface BullMqQueueOptions {
   redisUrl: string;
+  /**
+   * A connection to use instead of one of the queue's own (a service's Redis policy); its owner
+   * closes it, the queue does not. For a queue that only enqueues: `work()` duplicates it for the
+   * worker's blocking reads, options (timeouts) included.
+   */
+  connection?: Redis;
   /** BullMQ queue name (and key prefix); one per environment. @default 'learnlive-jobs' */
   name?: string;
   /** How long a dead worker's job waits before another worker takes it over. @default 30000 */
@@ -41,7 +47,7 @@ export class BullMqQueue implements JobQueue {
     private readonly logger: Logger,
   ) {
     this.name = options.name ?? 'learnlive-jobs';
-    this.connection = createRedis(options.redisUrl, 'jobs');
+    this.connection = options.connection ?? createRedis(options.redisUrl, 'jobs');
     this.queue = new Queue(this.name, { connection: this.connection });
   }
 
@@ -138,7 +144,7 @@ export class BullMqQueue implements JobQueue {
     await this.workerConnection?.quit().catch(() => {});
     await this.subscriber?.quit().catch(() => {});
     await this.queue.close();
-    await this.connection.quit().catch(() => {});
+    if (!this.options.connection) await this.connection.quit().catch(() => {});
   }
 }
 
