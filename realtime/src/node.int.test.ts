@@ -33,159 +33,169 @@ const recoveringSocket = (nodeUrl: string, token: string) =>
     reconnectionDelayMax: 200,
   }) as RealtimeClientSocket;
 
-describe.each(DATABASE_ADAPTERS)('one realtime node on %s (in-memory adapter)', (_name, create) => {
-  let database: TestDatabase | undefined;
-  let node: RealtimeService | undefined;
-  const sockets: RealtimeClientSocket[] = [];
-  afterEach(async () => {
-    for (const s of sockets.splice(0)) s.close();
-    await node?.close();
-    await database?.drop();
-    node = undefined;
-    database = undefined;
-  });
+// Limits per wait only catch hangs; on a loaded machine a PGlite test took 40 s, so each test
+// gets room for that.
+const SLOW_MACHINE = { timeout: 180_000 };
 
-  it('chat round trip: send, edit, react, delete, history; offsets without gaps', async () => {
-    database = await create();
-    node = await startNode(nodeEnv(database.url, undefined), database.db);
-    expect(node.adapter).toBe('in-memory');
-    const room = 'dm:pair';
-    const [a, b] = [connectSocket(url(node), accessToken('a')), connectSocket(url(node), accessToken('b'))];
-    sockets.push(a, b);
-    await Promise.all([connected(a), connected(b)]);
-    await request(a, 'room:join', { token: roomToken('a', room) });
-    await request(b, 'room:join', { token: roomToken('b', room) });
-    const got: ChatMessage[] = [];
-    b.on('chat:message', (m) => got.push(m));
-    const sent = [];
-    for (let i = 0; i < 3; i++) {
-      const r = await request(a, 'chat:send', { room, text: `m${i}`, clientId: `c${i}` });
-      expect(r.ok).toBe(true);
-      if (r.ok) sent.push(r.data);
-    }
-    expect(sent.map((s) => s.offset)).toEqual([1, 2, 3]);
-    // a retried send (same clientId) returns the first result and is not broadcast again
-    const retry = await request(a, 'chat:send', { room, text: 'm0', clientId: 'c0' });
-    expect(retry.ok && retry.data).toEqual(sent[0]);
-    await waitFor(() => got.length === 3, { what: 'three messages' });
-    expect((await request(a, 'chat:edit', { room, id: sent[0]!.id, text: 'm0!' })).ok).toBe(true);
-    expect((await request(b, 'chat:react', { room, id: sent[1]!.id, emoji: '🎉', on: true })).ok).toBe(true);
-    expect((await request(a, 'chat:delete', { room, id: sent[2]!.id })).ok).toBe(true);
-    const history = await request(b, 'chat:history', { room, limit: 10 });
-    expect(history.ok && history.data.messages.map((m) => [m.offset, m.text, m.deleted])).toEqual([
-      [1, 'm0!', false],
-      [2, 'm1', false],
-      [3, '', true],
-    ]);
-    expect(history.ok && history.data.messages[1]!.reactions).toEqual({ '🎉': ['b'] });
-    const catchUp = await request(b, 'room:join', { token: roomToken('b', room), since: 1 });
-    expect(catchUp.ok && catchUp.data.missed.map((m) => m.offset)).toEqual([2, 3]);
-    expect(catchUp.ok && catchUp.data.source).toBe('database');
-  });
-
-  it('group commit: a batch whose transaction fails fails every ack in it, stores none, leaves no gap', async () => {
-    database = await create();
-    node = await startNode(nodeEnv(database.url, undefined, { CHAT_COMMIT_WINDOW_MS: '20' }), database.db);
-    // A constraint the handlers do not check: a message saying "boom" fails its transaction.
-    await database.db.query(`alter table rt_messages add constraint test_no_boom check (text <> 'boom')`);
-    const room = 'course:gc-fail';
-    const s = connectSocket(url(node), accessToken('g'));
-    sockets.push(s);
-    await connected(s);
-    await request(s, 'room:join', { token: roomToken('g', room) });
-    // sent together, they wait out the 20 ms window and are stored in one transaction
-    const replies = await Promise.all(
-      ['a', 'b', 'boom', 'c'].map((text) => request(s, 'chat:send', { room, text, clientId: `k-${text}` })),
-    );
-    expect(replies.map((r) => (r.ok ? 'ok' : r.error.code))).toEqual([
-      'internal',
-      'internal',
-      'internal',
-      'internal',
-    ]);
-    const stored = await database.db.query('select 1 from rt_messages where room = $1', [room]);
-    expect(stored.rows).toHaveLength(0);
-    // the retries (same clientIds) and later sends are stored with offsets from 1, no gap
-    const retried = await Promise.all(
-      ['a', 'b', 'c'].map((text) => request(s, 'chat:send', { room, text, clientId: `k-${text}` })),
-    );
-    expect(retried.map((r) => r.ok && r.data.offset)).toEqual([1, 2, 3]);
-    const again = await request(s, 'chat:send', { room, text: 'a', clientId: 'k-a' });
-    expect(again.ok && again.data).toEqual(retried[0]!.ok && retried[0]!.data); // a retry, not a new one
-  });
-
-  it('a NUL character (PostgreSQL text refuses it) is a validation error, not a failed batch for others', async () => {
-    database = await create();
-    node = await startNode(nodeEnv(database.url, undefined, { CHAT_COMMIT_WINDOW_MS: '20' }), database.db);
-    const room = 'course:nul';
-    const [bad, good] = ['nul-bad', 'nul-good'].map((user) => connectSocket(url(node!), accessToken(user)));
-    sockets.push(bad!, good!);
-    for (const [s, user] of [
-      [bad!, 'nul-bad'],
-      [good!, 'nul-good'],
-    ] as const) {
-      await connected(s);
-      expect((await request(s, 'room:join', { token: roomToken(user, room) })).ok).toBe(true);
-    }
-    // sent together: without validation both would share one transaction and fail together
-    const [refused, refusedKey, stored] = await Promise.all([
-      request(bad!, 'chat:send', { room, text: 'a\u0000b' }),
-      request(bad!, 'chat:send', { room, text: 'fine', clientId: 'k\u0000' }),
-      request(good!, 'chat:send', { room, text: 'hello' }),
-    ]);
-    expect(refused.ok ? 'ok' : refused.error.code).toBe('validation_failed');
-    expect(refusedKey.ok ? 'ok' : refusedKey.error.code).toBe('validation_failed');
-    expect(stored.ok && stored.data.offset).toBe(1);
-    const reason = await request(bad!, 'chat:report', {
-      room,
-      id: stored.ok ? stored.data.id : '1',
-      reason: '\u0000',
+describe.each(DATABASE_ADAPTERS)(
+  'one realtime node on %s (in-memory adapter)',
+  SLOW_MACHINE,
+  (_name, create) => {
+    let database: TestDatabase | undefined;
+    let node: RealtimeService | undefined;
+    const sockets: RealtimeClientSocket[] = [];
+    afterEach(async () => {
+      for (const s of sockets.splice(0)) s.close();
+      await node?.close();
+      await database?.drop();
+      node = undefined;
+      database = undefined;
     });
-    expect(reason.ok ? 'ok' : reason.error.code).toBe('validation_failed');
-  });
 
-  it('group commit by partition: sends to several rooms share one transaction, each room its own offsets', async () => {
-    database = await create();
-    node = await startNode(
-      nodeEnv(database.url, undefined, { CHAT_COMMIT_WINDOW_MS: '20', CHAT_COMMIT_PARTITIONS: '1' }),
-      database.db,
-    );
-    const rooms = ['course:p1', 'live:p2', 'dm:p3'];
-    const s = connectSocket(url(node), accessToken('p'));
-    sockets.push(s);
-    await connected(s);
-    for (const room of rooms) await request(s, 'room:join', { token: roomToken('p', room) });
-    const replies = await Promise.all(
-      rooms.flatMap((room) => [1, 2].map((i) => request(s, 'chat:send', { room, text: `${room} ${i}` }))),
-    );
-    expect(replies.map((r) => r.ok && r.data.offset)).toEqual([1, 2, 1, 2, 1, 2]);
-    const stored = await database.db.query<{ tx: string }>(
-      'select distinct xmin::text as tx from rt_messages where room = any($1::text[])',
-      [rooms],
-    );
-    expect(stored.rows).toHaveLength(1);
+    it('chat round trip: send, edit, react, delete, history; offsets without gaps', async () => {
+      database = await create();
+      node = await startNode(nodeEnv(database.url, undefined), database.db);
+      expect(node.adapter).toBe('in-memory');
+      const room = 'dm:pair';
+      const [a, b] = [connectSocket(url(node), accessToken('a')), connectSocket(url(node), accessToken('b'))];
+      sockets.push(a, b);
+      await Promise.all([connected(a), connected(b)]);
+      await request(a, 'room:join', { token: roomToken('a', room) });
+      await request(b, 'room:join', { token: roomToken('b', room) });
+      const got: ChatMessage[] = [];
+      b.on('chat:message', (m) => got.push(m));
+      const sent = [];
+      for (let i = 0; i < 3; i++) {
+        const r = await request(a, 'chat:send', { room, text: `m${i}`, clientId: `c${i}` });
+        expect(r.ok).toBe(true);
+        if (r.ok) sent.push(r.data);
+      }
+      expect(sent.map((s) => s.offset)).toEqual([1, 2, 3]);
+      // a retried send (same clientId) returns the first result and is not broadcast again
+      const retry = await request(a, 'chat:send', { room, text: 'm0', clientId: 'c0' });
+      expect(retry.ok && retry.data).toEqual(sent[0]);
+      await waitFor(() => got.length === 3, { what: 'three messages' });
+      expect((await request(a, 'chat:edit', { room, id: sent[0]!.id, text: 'm0!' })).ok).toBe(true);
+      expect((await request(b, 'chat:react', { room, id: sent[1]!.id, emoji: '🎉', on: true })).ok).toBe(
+        true,
+      );
+      expect((await request(a, 'chat:delete', { room, id: sent[2]!.id })).ok).toBe(true);
+      const history = await request(b, 'chat:history', { room, limit: 10 });
+      expect(history.ok && history.data.messages.map((m) => [m.offset, m.text, m.deleted])).toEqual([
+        [1, 'm0!', false],
+        [2, 'm1', false],
+        [3, '', true],
+      ]);
+      expect(history.ok && history.data.messages[1]!.reactions).toEqual({ '🎉': ['b'] });
+      const catchUp = await request(b, 'room:join', { token: roomToken('b', room), since: 1 });
+      expect(catchUp.ok && catchUp.data.missed.map((m) => m.offset)).toEqual([2, 3]);
+      expect(catchUp.ok && catchUp.data.source).toBe('database');
+    });
 
-    // one batch over the three rooms: a retried send (same clientId) answers its twin, a reply to
-    // another room's message is refused alone, the rest are stored
-    const parent = replies[0]!.ok ? replies[0]!.data.id : '';
-    const second = await Promise.all([
-      request(s, 'chat:send', { room: 'course:p1', text: 'once', clientId: 'c1' }),
-      request(s, 'chat:send', { room: 'live:p2', text: 'wrong thread', replyTo: parent }),
-      request(s, 'chat:send', { room: 'course:p1', text: 'once', clientId: 'c1' }),
-      request(s, 'chat:send', { room: 'dm:p3', text: 'three' }),
-    ]);
-    expect(second.map((r) => (r.ok ? r.data.offset : r.error.code))).toEqual([3, 'not_found', 3, 3]);
-    expect(second[0]!.ok && second[2]!.ok && second[0]!.data.id === second[2]!.data.id).toBe(true);
-    const batch = await database.db.query<{ room: string; offset: number; tx: string }>(
-      `select room, "offset", xmin::text as tx from rt_messages where room = any($1::text[]) and "offset" = 3`,
-      [rooms],
-    );
-    expect(batch.rows.map((r) => r.room).sort()).toEqual(['course:p1', 'dm:p3']);
-    expect(new Set(batch.rows.map((r) => r.tx)).size).toBe(1);
-  });
-});
+    it('group commit: a batch whose transaction fails fails every ack in it, stores none, leaves no gap', async () => {
+      database = await create();
+      node = await startNode(nodeEnv(database.url, undefined, { CHAT_COMMIT_WINDOW_MS: '20' }), database.db);
+      // A constraint the handlers do not check: a message saying "boom" fails its transaction.
+      await database.db.query(`alter table rt_messages add constraint test_no_boom check (text <> 'boom')`);
+      const room = 'course:gc-fail';
+      const s = connectSocket(url(node), accessToken('g'));
+      sockets.push(s);
+      await connected(s);
+      await request(s, 'room:join', { token: roomToken('g', room) });
+      // sent together, they wait out the 20 ms window and are stored in one transaction
+      const replies = await Promise.all(
+        ['a', 'b', 'boom', 'c'].map((text) => request(s, 'chat:send', { room, text, clientId: `k-${text}` })),
+      );
+      expect(replies.map((r) => (r.ok ? 'ok' : r.error.code))).toEqual([
+        'internal',
+        'internal',
+        'internal',
+        'internal',
+      ]);
+      const stored = await database.db.query('select 1 from rt_messages where room = $1', [room]);
+      expect(stored.rows).toHaveLength(0);
+      // the retries (same clientIds) and later sends are stored with offsets from 1, no gap
+      const retried = await Promise.all(
+        ['a', 'b', 'c'].map((text) => request(s, 'chat:send', { room, text, clientId: `k-${text}` })),
+      );
+      expect(retried.map((r) => r.ok && r.data.offset)).toEqual([1, 2, 3]);
+      const again = await request(s, 'chat:send', { room, text: 'a', clientId: 'k-a' });
+      expect(again.ok && again.data).toEqual(retried[0]!.ok && retried[0]!.data); // a retry, not a new one
+    });
 
-describe('presence above the configured room size', () => {
+    it('a NUL character (PostgreSQL text refuses it) is a validation error, not a failed batch for others', async () => {
+      database = await create();
+      node = await startNode(nodeEnv(database.url, undefined, { CHAT_COMMIT_WINDOW_MS: '20' }), database.db);
+      const room = 'course:nul';
+      const [bad, good] = ['nul-bad', 'nul-good'].map((user) => connectSocket(url(node!), accessToken(user)));
+      sockets.push(bad!, good!);
+      for (const [s, user] of [
+        [bad!, 'nul-bad'],
+        [good!, 'nul-good'],
+      ] as const) {
+        await connected(s);
+        expect((await request(s, 'room:join', { token: roomToken(user, room) })).ok).toBe(true);
+      }
+      // sent together: without validation both would share one transaction and fail together
+      const [refused, refusedKey, stored] = await Promise.all([
+        request(bad!, 'chat:send', { room, text: 'a\u0000b' }),
+        request(bad!, 'chat:send', { room, text: 'fine', clientId: 'k\u0000' }),
+        request(good!, 'chat:send', { room, text: 'hello' }),
+      ]);
+      expect(refused.ok ? 'ok' : refused.error.code).toBe('validation_failed');
+      expect(refusedKey.ok ? 'ok' : refusedKey.error.code).toBe('validation_failed');
+      expect(stored.ok && stored.data.offset).toBe(1);
+      const reason = await request(bad!, 'chat:report', {
+        room,
+        id: stored.ok ? stored.data.id : '1',
+        reason: '\u0000',
+      });
+      expect(reason.ok ? 'ok' : reason.error.code).toBe('validation_failed');
+    });
+
+    it('group commit by partition: sends to several rooms share one transaction, each room its own offsets', async () => {
+      database = await create();
+      node = await startNode(
+        nodeEnv(database.url, undefined, { CHAT_COMMIT_WINDOW_MS: '20', CHAT_COMMIT_PARTITIONS: '1' }),
+        database.db,
+      );
+      const rooms = ['course:p1', 'live:p2', 'dm:p3'];
+      const s = connectSocket(url(node), accessToken('p'));
+      sockets.push(s);
+      await connected(s);
+      for (const room of rooms) await request(s, 'room:join', { token: roomToken('p', room) });
+      const replies = await Promise.all(
+        rooms.flatMap((room) => [1, 2].map((i) => request(s, 'chat:send', { room, text: `${room} ${i}` }))),
+      );
+      expect(replies.map((r) => r.ok && r.data.offset)).toEqual([1, 2, 1, 2, 1, 2]);
+      const stored = await database.db.query<{ tx: string }>(
+        'select distinct xmin::text as tx from rt_messages where room = any($1::text[])',
+        [rooms],
+      );
+      expect(stored.rows).toHaveLength(1);
+
+      // one batch over the three rooms: a retried send (same clientId) answers its twin, a reply to
+      // another room's message is refused alone, the rest are stored
+      const parent = replies[0]!.ok ? replies[0]!.data.id : '';
+      const second = await Promise.all([
+        request(s, 'chat:send', { room: 'course:p1', text: 'once', clientId: 'c1' }),
+        request(s, 'chat:send', { room: 'live:p2', text: 'wrong thread', replyTo: parent }),
+        request(s, 'chat:send', { room: 'course:p1', text: 'once', clientId: 'c1' }),
+        request(s, 'chat:send', { room: 'dm:p3', text: 'three' }),
+      ]);
+      expect(second.map((r) => (r.ok ? r.data.offset : r.error.code))).toEqual([3, 'not_found', 3, 3]);
+      expect(second[0]!.ok && second[2]!.ok && second[0]!.data.id === second[2]!.data.id).toBe(true);
+      const batch = await database.db.query<{ room: string; offset: number; tx: string }>(
+        `select room, "offset", xmin::text as tx from rt_messages where room = any($1::text[]) and "offset" = 3`,
+        [rooms],
+      );
+      expect(batch.rows.map((r) => r.room).sort()).toEqual(['course:p1', 'dm:p3']);
+      expect(new Set(batch.rows.map((r) => r.tx)).size).toBe(1);
+    });
+  },
+);
+
+describe('presence above the configured room size', SLOW_MACHINE, () => {
   let database: TestDatabase | undefined;
   let node: RealtimeService | undefined;
   const sockets: RealtimeClientSocket[] = [];
@@ -223,7 +233,7 @@ describe('presence above the configured room size', () => {
   });
 });
 
-describe('connection-state recovery on uWebSockets.js (BUILD-NOTES workaround)', () => {
+describe('connection-state recovery on uWebSockets.js (BUILD-NOTES workaround)', SLOW_MACHINE, () => {
   let database: TestDatabase | undefined;
   const nodes: RealtimeService[] = [];
   afterEach(async () => {
@@ -372,7 +382,7 @@ describe('connection-state recovery on uWebSockets.js (BUILD-NOTES workaround)',
   });
 });
 
-describe('sharded Redis adapter (Redis 7 SPUBLISH, one channel per room)', () => {
+describe('sharded Redis adapter (Redis 7 SPUBLISH, one channel per room)', SLOW_MACHINE, () => {
   let redis: TestRedis | undefined;
   let database: TestDatabase | undefined;
   const nodes: RealtimeService[] = [];

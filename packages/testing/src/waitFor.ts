@@ -1,9 +1,13 @@
-/** Polls `check` until it returns a value other than undefined/false, or throws after `timeoutMs`. */
+/**
+ * Polls `check` until it returns a value other than undefined/false, or throws after `timeoutMs`
+ * (default 30 s: a limit that catches hangs, generous enough for a loaded 2-core CI machine;
+ * never use it to decide that something did not happen).
+ */
 export async function waitFor<T>(
   check: () => T | undefined | false | Promise<T | undefined | false>,
   options: { timeoutMs?: number; intervalMs?: number; what?: string } = {},
 ): Promise<T> {
-  const deadline = Date.now() + (options.timeoutMs ?? 10_000);
+  const deadline = Date.now() + (options.timeoutMs ?? 30_000);
   let lastError: unknown;
   for (;;) {
     try {

@@ -12,12 +12,19 @@ import type {
 
 export type RealtimeClientSocket = Socket<RealtimeServerToClient, RealtimeClientToServer>;
 
-/** Sends one event and waits for its ack (rejects only on timeout). */
+/**
+ * How long a test waits for one answer or event before calling it a hang. Generous on purpose:
+ * on a loaded 2-core CI machine an ack took over 5 s; a limit is there to end a hung test with a
+ * clear message, never to decide an outcome (tests wait on events, not on a quiet machine).
+ */
+export const HANG_MS = 30_000;
+
+/** Sends one event and waits for its ack (rejects only on a hang). */
 export function request<K extends RealtimeClientEvent>(
   socket: RealtimeClientSocket,
   event: K,
   payload: RealtimePayload<K>,
-  timeoutMs = 5_000,
+  timeoutMs = HANG_MS,
 ): Promise<Ack<RealtimeReplies[K]>> {
   const emit = socket.timeout(timeoutMs).emitWithAck as unknown as (
     event: string,
@@ -39,17 +46,35 @@ export function connectSocket(
   }) as RealtimeClientSocket;
 }
 
-/** The next `event` on `socket` (any event name, typed by the caller); rejects after `timeoutMs`. */
-export const nextEvent = <T>(socket: RealtimeClientSocket, event: string, timeoutMs = 5_000) =>
+/**
+ * The next `event` on `socket` (any event name, typed by the caller) for which `matches` holds;
+ * rejects after `timeoutMs` (a hang). Call it before what causes the event.
+ */
+export const nextEvent = <T>(
+  socket: RealtimeClientSocket,
+  event: string,
+  timeoutMs = HANG_MS,
+  matches: (payload: T) => boolean = () => true,
+) =>
   new Promise<T>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`no ${event}`)), timeoutMs);
-    (socket as unknown as { once(e: string, f: (p: T) => void): void }).once(event, (payload: T) => {
+    const target = socket as unknown as {
+      on(e: string, f: (p: T) => void): void;
+      off(e: string, f: (p: T) => void): void;
+    };
+    const listener = (payload: T) => {
+      if (!matches(payload)) return;
       clearTimeout(timer);
+      target.off(event, listener);
       resolve(payload);
-    });
+    };
+    const timer = setTimeout(() => {
+      target.off(event, listener);
+      reject(new Error(`no ${event} within ${timeoutMs} ms`));
+    }, timeoutMs);
+    target.on(event, listener);
   });
 
-export function connected(socket: RealtimeClientSocket, timeoutMs = 5_000): Promise<void> {
+export function connected(socket: RealtimeClientSocket, timeoutMs = HANG_MS): Promise<void> {
   if (socket.connected) return Promise.resolve();
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error('connect timeout')), timeoutMs);
@@ -126,7 +151,8 @@ export class ChatClient {
       this.socket.close();
       this.socket = this.open();
       try {
-        await connected(this.socket, 3_000);
+        // a dead node refuses at once; a live one may be slow to answer on a loaded machine
+        await connected(this.socket, 10_000);
         this.reconnects++;
         for (const [room, token] of this.roomTokens) await this.join(token, room);
         return;

@@ -90,7 +90,7 @@ export async function startProcessNode(env: Record<string, string>): Promise<Pro
   child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
   await waitFor(() => output.includes('realtime listening') || child.exitCode !== null, {
     // tsx compiles the sources at start: on a loaded 2-core machine that alone took over 30 s
-    timeoutMs: 60_000,
+    timeoutMs: 120_000,
     what: 'realtime child process',
   });
   if (child.exitCode !== null) throw new Error(`realtime node exited: ${output}`);
