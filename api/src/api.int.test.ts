@@ -489,6 +489,8 @@ describe.each(DATABASE_ADAPTERS)('accounts on %s', (_name, create) => {
     expectProblem(await tokenFor(stranger), 403, 'forbidden');
     expectProblem(await tokenFor(again, 'nope:abc'), 404, 'not_found');
     expectProblem(await tokenFor(again, 'course:not-a-uuid'), 404, 'not_found');
+    // a kind the API issues no token for (direct messages)
+    expectProblem(await tokenFor(again, `dm:${courseId}`), 404, 'not_found');
     expectProblem(await h.call('POST', `/api/rooms/course:${courseId}/token`), 401, 'unauthenticated');
   });
 });

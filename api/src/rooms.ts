@@ -1,5 +1,5 @@
 import type { OpenAPIHono } from '@hono/zod-openapi';
-import { AppError, signToken } from '@learnlive/common';
+import { AppError, signToken, type Queryable } from '@learnlive/common';
 import {
   RoomKindSchema,
   RoomTokenResponseSchema,
@@ -25,19 +25,23 @@ export interface RoomGrant {
  * Decides whether `user` may join room `${kind}:${id}` and with which role. Throws AppError
  * `not_found` (no such room, or not visible) or `forbidden` (visible, not entitled).
  */
-export type RoomResolver = (ctx: ApiContext, user: AuthUser, id: string) => Promise<RoomGrant>;
+export type RoomResolver = (user: AuthUser, id: string) => Promise<RoomGrant>;
 
 /**
- * One resolver per room kind. Other modules add theirs at registration (scheduling adds `live`
- * and `mentor`): `roomResolvers.live = …`. A kind without a resolver answers 404.
+ * Who decides each kind of room, one entry per kind so a new kind does not compile without its
+ * decision; null: the API issues no token for that kind (404). Built once at start-up from the
+ * domains that own the rooms (`registerRoutes`) and passed to `roomRoutes`.
  */
-export const roomResolvers: { [K in RoomKind]?: RoomResolver } = {
-  course: async (ctx, user, courseId) => {
-    const access = await courseAccess(ctx.db, user, courseId);
+export type RoomResolvers = { readonly [K in RoomKind]: RoomResolver | null };
+
+/** `course:<courseId>`, the course's community: its learners as members, its instructor and admins moderate. */
+export function courseRoomResolver(db: Queryable): RoomResolver {
+  return async (user, courseId) => {
+    const access = await courseAccess(db, user, courseId);
     if (access === 'none') throw new AppError('forbidden', 'enroll in this course to join its community');
     return { role: access === 'learner' ? 'member' : 'moderator' };
-  },
-};
+  };
+}
 
 const token = authenticatedRoute({
   method: 'post',
@@ -49,18 +53,18 @@ const token = authenticatedRoute({
   errors: [403, 404],
 });
 
-export function roomRoutes(app: OpenAPIHono, ctx: ApiContext): void {
+export function roomRoutes(app: OpenAPIHono, ctx: ApiContext, resolvers: RoomResolvers): void {
   app.openapi(token, async (c) => {
     const { room } = c.req.valid('param');
     const user = currentUser(c);
     const separator = room.indexOf(':');
     const kind = RoomKindSchema.safeParse(room.slice(0, separator));
     const id = room.slice(separator + 1);
-    const resolver = kind.success ? roomResolvers[kind.data] : undefined;
+    const resolver = kind.success ? resolvers[kind.data] : null;
     if (!kind.success || !resolver) throw new AppError('not_found', 'no such kind of room');
     // course, live and mentor rooms are keyed by uuids; anything else cannot exist
     if (!z.uuid().safeParse(id).success) throw new AppError('not_found', 'no such room');
-    const grant = await resolver(ctx, user, id);
+    const grant = await resolver(user, id);
     const ttl = grant.ttlSeconds ?? ctx.config.auth.roomTokenTtlSeconds;
     const claims: RoomTokenClaims = {
       typ: 'room',

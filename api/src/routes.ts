@@ -1,25 +1,33 @@
 import type { OpenAPIHono } from '@hono/zod-openapi';
 import type { ApiContext } from './context.js';
 import { authRoutes } from './auth/routes.js';
-import { roomRoutes } from './rooms.js';
+import { courseRoomResolver, roomRoutes, type RoomResolvers } from './rooms.js';
 import { courseRoutes } from './courses/routes.js';
 import { enrollmentRoutes } from './courses/enrollmentRoutes.js';
 import { progressRoutes } from './progress/routes.js';
 import { paymentRoutes } from './payments/routes.js';
 import { videoRoutes } from './video/routes.js';
-import { schedulingRoutes } from './scheduling/routes.js';
+import { createScheduling } from './scheduling/routes.js';
 
-/** A feature's routes: registers them on the app. */
-export type RouteModule = (app: OpenAPIHono, ctx: ApiContext) => void;
-
-/** Every feature of the API, mounted in this order. Add one import and one entry per feature. */
-export const routeModules: RouteModule[] = [
-  authRoutes,
-  roomRoutes,
-  courseRoutes,
-  enrollmentRoutes,
-  progressRoutes,
-  paymentRoutes,
-  schedulingRoutes,
-  videoRoutes,
-];
+/**
+ * Mounts every feature of the API, in this order. A domain whose decisions another needs (who
+ * may join which room) is built once here and handed to the routes that use it.
+ */
+export function registerRoutes(app: OpenAPIHono, ctx: ApiContext): void {
+  const scheduling = createScheduling(ctx);
+  const rooms: RoomResolvers = {
+    course: courseRoomResolver(ctx.db),
+    live: scheduling.rooms.live,
+    mentor: scheduling.rooms.mentor,
+    // Direct messages: no token from the API (404).
+    dm: null,
+  };
+  authRoutes(app, ctx);
+  roomRoutes(app, ctx, rooms);
+  courseRoutes(app, ctx);
+  enrollmentRoutes(app, ctx);
+  progressRoutes(app, ctx);
+  paymentRoutes(app, ctx);
+  scheduling.register(app);
+  videoRoutes(app, ctx);
+}

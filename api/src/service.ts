@@ -27,7 +27,7 @@ import type { ClientConfig } from '@learnlive/contracts';
 import { createApp } from './app.js';
 import type { ApiConfig } from './config.js';
 import type { ApiContext } from './context.js';
-import { routeModules } from './routes.js';
+import { registerRoutes } from './routes.js';
 import { authenticator } from './auth/middleware.js';
 import { AccessRevocation } from './auth/revocation.js';
 
@@ -119,7 +119,7 @@ export async function startApi(config: ApiConfig, logger: Logger, deps: ApiDeps 
           requests.inc({ status: String(c.res.status) });
         });
         app.use('/api/*', authenticator(config.jwtSecret, revocation));
-        for (const register of routeModules) register(app, ctx);
+        registerRoutes(app, ctx);
       },
     );
 

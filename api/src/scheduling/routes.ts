@@ -1,6 +1,6 @@
 import type { OpenAPIHono } from '@hono/zod-openapi';
 import type { ApiContext } from '../context.js';
-import { roomResolvers } from '../rooms.js';
+import type { RoomResolver } from '../rooms.js';
 import { liveClassRoutes } from './liveClasses/routes.js';
 import { LiveClassService } from './liveClasses/service.js';
 import { mentoringRoutes } from './mentoring/routes.js';
@@ -8,11 +8,18 @@ import { MentoringService } from './mentoring/service.js';
 import { liveStreamRoutes } from './liveStreams.js';
 import { recordingRoutes } from './recordings.js';
 
+/** Scheduling, built once: its routes, and who may join its rooms and as what. */
+export interface Scheduling {
+  register(app: OpenAPIHono): void;
+  /** `live:<liveClassId>` and `mentor:<bookingId>`, for the room-token endpoint. */
+  rooms: { live: RoomResolver; mentor: RoomResolver };
+}
+
 /**
  * Live classes and mentor sessions. Joining either goes through the one room-token endpoint
  * (`POST /api/rooms/{room}/token`): this module only decides who may join and as what.
  */
-export function schedulingRoutes(app: OpenAPIHono, ctx: ApiContext): void {
+export function createScheduling(ctx: ApiContext): Scheduling {
   const logger = ctx.logger.child({ module: 'scheduling' });
   const liveClasses = new LiveClassService({
     db: ctx.db,
@@ -27,10 +34,16 @@ export function schedulingRoutes(app: OpenAPIHono, ctx: ApiContext): void {
     minNoticeMs: ctx.config.scheduling.bookingChangeMinMs,
     publicUrl: ctx.config.publicUrl,
   });
-  roomResolvers.live = (_ctx, user, id) => liveClasses.roomGrant(user, id);
-  roomResolvers.mentor = (_ctx, user, id) => mentoring.roomGrant(user, id);
-  liveClassRoutes(app, liveClasses);
-  mentoringRoutes(app, mentoring);
-  recordingRoutes(app, ctx, liveClasses);
-  liveStreamRoutes(app, ctx);
+  return {
+    register(app) {
+      liveClassRoutes(app, liveClasses);
+      mentoringRoutes(app, mentoring);
+      recordingRoutes(app, ctx, liveClasses);
+      liveStreamRoutes(app, ctx);
+    },
+    rooms: {
+      live: (user, id) => liveClasses.roomGrant(user, id),
+      mentor: (user, id) => mentoring.roomGrant(user, id),
+    },
+  };
 }
