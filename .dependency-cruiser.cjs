@@ -7,7 +7,7 @@
 /** The services: each may run on its own machine, so none imports another. */
 const SERVICES = '^(api|realtime|media|transcoder)/';
 /** Folders that sit above the services and may compose several of them. */
-const COMPOSERS = '^(packages/all-in-one|apps/[^/]+|e2e|bench|infra/test)/';
+const COMPOSERS = '^(apps/[^/]+|e2e|bench|infra/test)/';
 /** Everything of ours. */
 const OURS = `^(packages/[^/]+|api|realtime|media|transcoder|client|apps/[^/]+|e2e|bench|infra)/`;
 

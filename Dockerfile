@@ -30,7 +30,7 @@ COPY package.json package-lock.json ./
 COPY packages/contracts/package.json packages/contracts/
 COPY packages/common/package.json packages/common/
 COPY packages/testing/package.json packages/testing/
-COPY packages/all-in-one/package.json packages/all-in-one/
+COPY apps/all-in-one/package.json apps/all-in-one/
 COPY api/package.json api/
 COPY realtime/package.json realtime/
 COPY media/package.json media/

@@ -13,7 +13,7 @@ const ENTRY = {
   realtime: 'realtime/dist/main.js',
   media: 'media/dist/main.js',
   transcoder: 'transcoder/dist/main.js',
-  'all-in-one': 'packages/all-in-one/dist/main.js',
+  'all-in-one': 'apps/all-in-one/dist/main.js',
 } as const;
 
 /** Runs an entry point the way an operator does, with only the given variables set. */
