@@ -16,14 +16,8 @@ import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { PutObjectCommand } from '@aws-sdk/client-s3';
-import {
-  createLogger,
-  createS3Client,
-  InProcessQueue,
-  migrate,
-  openDatabase,
-  startEmbeddedS3,
-} from '@learnlive/common';
+import { createLogger, createS3Client, InProcessQueue, migrate, openDatabase } from '@learnlive/common';
+import { startEmbeddedS3 } from '@learnlive/common/embedded';
 import { generateSource, loadTranscoderConfig, startTranscoder } from '@learnlive/transcoder';
 import { buildLadderArgs, planStoryboard } from '../transcoder/src/ffmpegArgs.js';
 import { runFfmpeg } from '../transcoder/src/ffmpeg.js';

@@ -65,7 +65,7 @@ export async function startApi(config: ApiConfig, logger: Logger, deps: ApiDeps 
   const ownQueue = !deps.queue;
   // Standalone with REDIS_URL: BullMQ, consumed by transcoders anywhere. Without it, jobs stay in
   // this process and only a transcoder sharing it (the all-in-one) would run them.
-  const queue = deps.queue ?? createQueue(config.redisUrl, log.child({ module: 'queue' }));
+  const queue = deps.queue ?? (await createQueue(config.redisUrl, log.child({ module: 'queue' })));
   const redis = config.redisUrl ? createRedis(config.redisUrl, 'api') : undefined;
   redis?.on('error', (err: Error) => log.warn({ err: err.message }, 'redis connection error'));
   let server: Server | undefined;

@@ -1,8 +1,8 @@
 import {
-  BullMqQueue,
   Ops,
   bucketReachable,
   closeAll,
+  createQueue,
   counter,
   createS3Client,
   createMetrics,
@@ -89,7 +89,7 @@ export async function startMedia(
   const rooms = new Rooms(pool, config.limits, log, store);
   const ownQueue =
     !deps.queue && redis
-      ? new BullMqQueue(
+      ? await createQueue(
           { redisUrl: redis.url, connection: redis.connect('jobs') },
           log.child({ module: 'queue' }),
         )

@@ -51,7 +51,7 @@ export async function startTranscoder(
   const log = logger.child({ module: 'transcoder' });
   const metrics = createMetrics('transcoder');
   const jobs = counter(metrics, 'transcoder_jobs_total', 'Jobs finished', ['type', 'outcome']);
-  const queue = deps.queue ?? createQueue(config.redisUrl, log.child({ module: 'queue' }));
+  const queue = deps.queue ?? (await createQueue(config.redisUrl, log.child({ module: 'queue' })));
   const db = deps.db ?? (await openDatabase(config.databaseUrl));
   const s3 = createS3Client(config.storage);
   const own = deps.publisher ? undefined : openPublisher(config.redisUrl, 'transcoder-publisher', log);

@@ -7,7 +7,6 @@ import { fileURLToPath } from 'node:url';
 import { GetObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
-  BullMqQueue,
   InProcessQueue,
   listKeys,
   migrate,
@@ -15,6 +14,7 @@ import {
   type JobQueue,
   type RealtimePublisher,
 } from '@learnlive/common';
+import { BullMqQueue } from '@learnlive/common/bullmq';
 import { JOB_OPTIONS } from '@learnlive/contracts';
 import {
   DATABASE_ADAPTERS,

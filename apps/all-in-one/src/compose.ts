@@ -9,9 +9,9 @@ import {
   memoryTokenGenerations,
   openDatabase,
   once,
-  startEmbeddedS3,
   type Logger,
 } from '@learnlive/common';
+import { startEmbeddedS3 } from '@learnlive/common/embedded';
 import { loadApiConfig, startApi } from '@learnlive/api';
 import { loadRealtimeConfig, startRealtime } from '@learnlive/realtime';
 import { loadMediaConfig, startMedia } from '@learnlive/media';

@@ -12,7 +12,6 @@ export * from './mediaGarbage.js';
 export * from './redis.js';
 export * from './db/index.js';
 export * from './queue/index.js';
-export * from './embeddedS3.js';
 export * from './tokens.js';
 export * from './publisher.js';
 export * from './rateLimit.js';

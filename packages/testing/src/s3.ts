@@ -2,7 +2,8 @@ import { createServer, request, type IncomingMessage } from 'node:http';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startEmbeddedS3, createS3Client, type StorageConfig } from '@learnlive/common';
+import { createS3Client, type StorageConfig } from '@learnlive/common';
+import { startEmbeddedS3 } from '@learnlive/common/embedded';
 import type { S3Client } from '@aws-sdk/client-s3';
 
 export interface TestS3 {

@@ -1,6 +1,5 @@
 import { resolve } from 'node:path';
 import type { Db } from './Db.js';
-import { openPglite } from './pglite.js';
 import { openPostgres } from './postgres.js';
 
 /**
@@ -10,6 +9,8 @@ import { openPostgres } from './postgres.js';
 export async function openDatabase(url: string): Promise<Db> {
   if (url.startsWith('pglite:')) {
     const location = url.slice('pglite:'.length).replace(/^\/\//, '');
+    // Imported only when chosen: PGlite's WASM engine stays out of PostgreSQL deployments.
+    const { openPglite } = await import('./pglite.js');
     return openPglite(location === 'memory' ? undefined : resolve(location));
   }
   const db = openPostgres(url);

@@ -3,7 +3,6 @@ import type { Redis } from 'ioredis';
 import { JOB_OPTIONS, JobSchema, type Job } from '@learnlive/contracts';
 import type { Logger } from 'pino';
 import { createRedis } from '../redis.js';
-import { InProcessQueue } from './InProcessQueue.js';
 import type { JobHandler, JobHandlers, JobQueue } from './JobQueue.js';
 
 export interface BullMqQueueOptions {
@@ -146,9 +145,4 @@ export class BullMqQueue implements JobQueue {
     await this.queue.close();
     if (!this.options.connection) await this.connection.quit().catch(() => {});
   }
-}
-
-/** BullMQ on Redis when a URL is configured, the in-process queue otherwise. */
-export function createQueue(redisUrl: string | undefined, logger: Logger): JobQueue {
-  return redisUrl ? new BullMqQueue({ redisUrl }, logger) : new InProcessQueue(logger);
 }
