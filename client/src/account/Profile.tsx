@@ -1,7 +1,7 @@
 import { useState, type FormEvent } from 'react';
 import { Link, useNavigate } from 'react-router-dom';
 import { UserSchema } from '@learnlive/contracts';
-import { apiFetch } from '../lib/api.js';
+import { apiFetch, endSession } from '../lib/api.js';
 import { getSession, setSession, useSession } from '../lib/session.js';
 import { useAsync } from '../lib/useAsync.js';
 
@@ -115,7 +115,7 @@ export function Profile() {
           void run(async () => {
             // through apiFetch: an expired access token is refreshed first, so the server really ends them
             await apiFetch('/api/auth/sign-out-everywhere', UserSchema.optional(), { method: 'POST' });
-            setSession(null);
+            endSession();
             navigate('/sign-in');
             return 'Signed out everywhere.';
           })

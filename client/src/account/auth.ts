@@ -1,5 +1,5 @@
 import { SessionResponseSchema, type SessionResponse } from '@learnlive/contracts';
-import { apiFetch } from '../lib/api.js';
+import { apiFetch, endSession } from '../lib/api.js';
 import { setSession } from '../lib/session.js';
 import { forgetRevocation } from './revocation.js';
 
@@ -46,7 +46,7 @@ export async function signOut(): Promise<void> {
       body: '{}',
     });
   } finally {
-    setSession(null);
+    endSession();
   }
 }
 

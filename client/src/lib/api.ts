@@ -50,6 +50,12 @@ const refresher = createSessionRefresher({
   },
 });
 
+/** Signs this browser out: the session, and the last refresh's hand-over with its access token. */
+export function endSession(): void {
+  setSession(null);
+  void indexedDbHandover.clear().catch(() => undefined);
+}
+
 /**
  * Trades the refresh token (the httpOnly `ll_refresh` cookie, which every tab shares) for a new
  * pair, once per browser (see `createSessionRefresher`). `stale`: the access token that was

@@ -45,4 +45,7 @@ export const indexedDbHandover = {
   async write(handover: RefreshHandover): Promise<void> {
     await run('readwrite', (store) => store.put(handover, KEY));
   },
+  async clear(): Promise<void> {
+    await run('readwrite', (store) => store.delete(KEY));
+  },
 };

@@ -81,6 +81,9 @@ class Tab {
         write: async (h) => {
           browser.handover = h;
         },
+        clear: async () => {
+          browser.handover = undefined;
+        },
       },
       requestRefresh: async () => {
         browser.refreshes += 1;
@@ -156,6 +159,8 @@ describe('refreshing the session in two tabs', () => {
     browser.refuse = true;
     const a = browser.tab(session('expired'));
     const b = browser.tab(session('expired'));
+    // an earlier refresh's hand-over: its access token must not stay behind once signed out
+    browser.handover = { replaced: 'older', session: session('expired') };
 
     const results = await Promise.allSettled([a.refresh('expired'), b.refresh('expired')]);
     for (const result of results) {

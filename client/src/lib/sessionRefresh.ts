@@ -24,6 +24,8 @@ export interface RefreshPorts {
   handover: {
     read(): Promise<RefreshHandover | undefined>;
     write(handover: RefreshHandover): Promise<void>;
+    /** Signed out: no access token stays behind in the store. */
+    clear(): Promise<void>;
   };
   /** Trades the refresh cookie for a new session; null when the server refuses. */
   requestRefresh(): Promise<Session | null>;
@@ -61,6 +63,7 @@ export function createSessionRefresher(ports: RefreshPorts): (stale: string | un
     const session = await ports.requestRefresh();
     if (!session) {
       ports.tab.set(null);
+      await ports.handover.clear().catch(() => undefined);
       throw new ApiError(401, 'unauthenticated', 'Your session has ended. Please sign in again.');
     }
     ports.tab.set(session);
