@@ -134,4 +134,38 @@ describe('room placement across media nodes', () => {
       await connections.close();
     }
   });
+
+  it('serves a room itself while Redis does not answer, and claims rooms again once it is back', async () => {
+    const logger = testLogger('media-placement');
+    const connections = new MediaRedis(redis.url, logger);
+    const placement = await RedisPlacement.start(
+      {
+        redis: connections.connect('placement-outage'),
+        publicUrl: 'http://alone:1',
+        nodeTtlMs: 1500,
+        status: async () => ({ rooms: [], load: 0 }),
+      },
+      logger,
+    );
+    try {
+      await redis.kill();
+      // The claim fails after the command timeout (media's Redis policy) instead of waiting for Redis.
+      expect(await placement.locate('r-outage')).toEqual({ here: true });
+      await redis.restart();
+      const admin = new Redis(redis.url);
+      try {
+        await waitFor(
+          async () =>
+            (await placement.locate('r-outage')).here &&
+            (await admin.get('learnlive:media:room:r-outage')) === 'http://alone:1',
+          { timeoutMs: 30_000, intervalMs: 200, what: 'the room claimed once Redis is back' },
+        );
+      } finally {
+        admin.disconnect();
+      }
+    } finally {
+      await placement.close();
+      await connections.close();
+    }
+  }, 60_000);
 });
