@@ -20,7 +20,8 @@ export default tseslint.config(
     languageOptions: { globals: { ...globals.browser } },
   },
   {
-    // Only config modules read the environment (CONVENTIONS 4).
+    // Only config modules read the environment: each service parses it once, at start-up, with
+    // zod (ARCHITECTURE.md), so a wrong variable fails there and nowhere later.
     files: ['**/src/**/*.ts'],
     ignores: ['**/src/config.ts', '**/*.test.ts', 'packages/testing/**'],
     rules: {

@@ -33,7 +33,7 @@ export function handleConnection(deps: ConnectionDeps, socket: RealtimeSocket): 
       socket.disconnect(true);
     });
     // socket.io 4.8 on uWebSockets.js: a recovered socket no longer receives room broadcasts
-    // until it joins its rooms again (socket.io issue 4810; BUILD-NOTES).
+    // until it joins its rooms again (socket.io issue 4810; ARCHITECTURE.md, traps).
     void socket.join([...socket.rooms]);
     for (const room of Object.keys(socket.data.rooms)) {
       void ctx.presence.add(room, socket.id, { userId: socket.data.userId, name: socket.data.name });

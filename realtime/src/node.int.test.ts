@@ -233,7 +233,7 @@ describe('presence above the configured room size', SLOW_MACHINE, () => {
   });
 });
 
-describe('connection-state recovery on uWebSockets.js (BUILD-NOTES workaround)', SLOW_MACHINE, () => {
+describe('connection-state recovery on uWebSockets.js (socket.io #4810 workaround)', SLOW_MACHINE, () => {
   let database: TestDatabase | undefined;
   const nodes: RealtimeService[] = [];
   afterEach(async () => {

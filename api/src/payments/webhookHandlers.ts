@@ -100,7 +100,9 @@ const EVENT_OBJECTS = {
   'customer.subscription.deleted': Subscription,
 } as const;
 export type HandledEventType = keyof typeof EVENT_OBJECTS;
-export const HANDLED_EVENT_TYPES = Object.keys(EVENT_OBJECTS) as HandledEventType[];
+
+/** Own keys only: `in` would also accept inherited ones (`toString`, `constructor`…). */
+const isHandled = (type: string): type is HandledEventType => Object.hasOwn(EVENT_OBJECTS, type);
 
 export interface EventContext {
   tx: Queryable;
@@ -443,8 +445,8 @@ export async function applyEvent(
   event: { type: string; data: { object: unknown } },
   ctx: EventContext,
 ): Promise<boolean> {
-  if (!(event.type in EVENT_OBJECTS)) return false;
-  const type = event.type as HandledEventType;
+  const { type } = event;
+  if (!isHandled(type)) return false;
   // A shape we cannot read throws (500, logged): Stripe retries for days, so a fixed schema
   // still applies the event, where acknowledging it would lose it.
   const object = EVENT_OBJECTS[type].parse(event.data.object);

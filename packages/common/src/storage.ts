@@ -20,7 +20,7 @@ export interface StorageConfig {
 /**
  * The one way services reach object storage (S3, MinIO, or s3rver in the embedded mode).
  * Checksums only when required: otherwise s3rver stores the aws-chunked framing inside the
- * object (BUILD-NOTES).
+ * object (ARCHITECTURE.md, traps).
  */
 export function createS3Client(config: StorageConfig): S3Client {
   return new S3Client({

@@ -1,6 +1,9 @@
 import { chromium, type Browser } from 'playwright-core';
 
-/** Debian's Chromium, with the flags that work on our machines (BUILD-NOTES). */
+/**
+ * Debian's Chromium (playwright's own browser download is not used), headless, with a fake camera
+ * and microphone and loopback WebRTC allowed.
+ */
 export const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 export const CHROMIUM_ARGS = [
   '--headless',
