@@ -1,5 +1,6 @@
 import type { Queryable } from '@learnlive/common';
 import { grantEnrollment, revokeEnrollment } from '../enrollments.js';
+import { hasPaidSource } from './data.js';
 
 /**
  * Where payments meet enrollments: a paid purchase or a live subscription grants the course,
@@ -16,13 +17,7 @@ export async function grantPaidAccess(
 }
 
 export async function revokePaidAccess(tx: Queryable, userId: string, courseId: string): Promise<void> {
-  const stillPaid = await tx.query(
-    `select 1 from payments where user_id = $1 and course_id = $2 and kind = 'course' and status = 'paid'
-     union all
-     select 1 from subscriptions where user_id = $1 and course_id = $2 and status in ('active', 'past_due')`,
-    [userId, courseId],
-  );
-  if (stillPaid.rowCount > 0) return;
+  if (await hasPaidSource(tx, userId, courseId)) return;
   // Only paid enrollments: an admin grant or a free enrollment is not the payment's to take.
   await revokeEnrollment(tx, userId, courseId, { onlySource: 'purchase' });
   await revokeEnrollment(tx, userId, courseId, { onlySource: 'subscription' });
