@@ -10,6 +10,7 @@ import type { ClientConfig } from '@learnlive/contracts';
 import type { Registry } from 'prom-client';
 import type { Context } from 'hono';
 import type { ZodError } from 'zod';
+import { rejectUnstorableText } from './storableText.js';
 
 const SWAGGER_UI_DIR = dirname(createRequire(import.meta.url).resolve('swagger-ui-dist/package.json'));
 
@@ -82,6 +83,7 @@ export function createApp(deps: AppDeps, registerRoutes: (app: OpenAPIHono) => v
   app.use('/api/*', (c, next) =>
     c.req.method === 'GET' || c.req.method === 'HEAD' ? next() : limitBody(c, next),
   );
+  app.use('/api/*', rejectUnstorableText());
   app.openAPIRegistry.registerComponent('securitySchemes', 'bearer', {
     type: 'http',
     scheme: 'bearer',
