@@ -4,6 +4,7 @@ import { authRoutes } from './auth/routes.js';
 import { courseRoomResolver, roomRoutes, type RoomResolvers } from './rooms.js';
 import { courseRoutes } from './courses/routes.js';
 import { enrollmentRoutes } from './courses/enrollmentRoutes.js';
+import { lessonRoutes } from './courses/lessonRoutes.js';
 import { progressRoutes } from './progress/routes.js';
 import { paymentRoutes } from './payments/routes.js';
 import { videoRoutes } from './video/routes.js';
@@ -26,6 +27,7 @@ export function registerRoutes(app: OpenAPIHono, ctx: ApiContext): void {
   roomRoutes(app, ctx, rooms);
   courseRoutes(app, ctx);
   enrollmentRoutes(app, ctx);
+  lessonRoutes(app, ctx);
   progressRoutes(app, ctx);
   paymentRoutes(app, ctx);
   scheduling.register(app);

@@ -7,6 +7,7 @@ import { authenticatedRoute } from '../auth/authenticatedRoute.js';
 import type { ApiContext } from '../context.js';
 import { grantEnrollment } from '../enrollments.js';
 import { courseAccess } from '../entitlements.js';
+import { nextLessons } from '../progress/nextLesson.js';
 import { jsonBody } from '../responses.js';
 import { SUMMARY_COLUMNS, toSummary, type SummaryRow } from './rows.js';
 
@@ -86,6 +87,7 @@ export function enrollmentRoutes(app: OpenAPIHono, ctx: ApiContext): void {
         order by e.enrolled_at desc, c.seq desc`,
       [currentUser(c).id],
     );
+    const next = await nextLessons(db, currentUser(c).id, { enrolled: true });
     return c.json(
       {
         items: rows.map((row) => {
@@ -97,6 +99,7 @@ export function enrollmentRoutes(app: OpenAPIHono, ctx: ApiContext): void {
             progressPercent: total ? Math.min(100, Math.floor((completed * 100) / total)) : 0,
             completedLessons: completed,
             lastLessonId: row.last_lesson_id,
+            nextLesson: next.get(row.id) ?? null,
           };
         }),
       },

@@ -54,7 +54,7 @@ export async function loadSummary(db: Queryable, courseId: string): Promise<Summ
   return rows[0];
 }
 
-interface LessonRow {
+export interface LessonRow {
   id: string;
   module_id: string;
   title: string;

@@ -15,6 +15,7 @@ import { authenticatedRoute } from '../auth/authenticatedRoute.js';
 import type { ApiContext } from '../context.js';
 import { accessFrom, requireCourseAccess } from '../entitlements.js';
 import { jsonBody, jsonRequest } from '../responses.js';
+import { nextLessons } from './nextLesson.js';
 import { COMPLETION_SHARE, coveredSeconds, mergeIntervals, type Interval } from './intervals.js';
 
 const tags = ['progress'];
@@ -253,6 +254,7 @@ export function progressRoutes(app: OpenAPIHono, ctx: ApiContext): void {
       [user.id, id],
     );
     const totals = await coursePercent(db, user.id, id);
+    const next = await nextLessons(db, user.id, { courseId: id });
     return c.json(
       {
         courseId: id,
@@ -260,6 +262,7 @@ export function progressRoutes(app: OpenAPIHono, ctx: ApiContext): void {
         completedLessons: totals.completed,
         totalLessons: totals.total,
         lessons: rows.map(toLessonProgress),
+        nextLesson: next.get(id) ?? null,
       },
       200,
     );

@@ -220,6 +220,18 @@ export const LessonSchema = z.object({
 });
 export type Lesson = z.infer<typeof LessonSchema>;
 
+/** One lesson as its learner reads it: content plus where it sits in the course. */
+export const LessonContentSchema = z.object({
+  lesson: LessonSchema,
+  courseId: Id,
+  courseTitle: z.string(),
+  moduleTitle: z.string(),
+  /** Neighbours in outline order (across modules); null at either end. */
+  previousLessonId: Id.nullable(),
+  nextLessonId: Id.nullable(),
+});
+export type LessonContent = z.infer<typeof LessonContentSchema>;
+
 export const ModuleSchema = z.object({
   id: Id,
   title: z.string(),
@@ -288,6 +300,19 @@ export const EnrollmentSchema = z.object({
 });
 export type Enrollment = z.infer<typeof EnrollmentSchema>;
 
+export const NEXT_LESSON_STATES = ['start', 'continue', 'review'] as const;
+
+/**
+ * Where a learner's Start/Continue button leads: the first unfinished lesson in outline order
+ * (`start` when nothing was started yet, `continue` otherwise), or the first lesson (`review`)
+ * when every lesson is complete. Null when the course has no lessons.
+ */
+export const NextLessonSchema = z.object({
+  lessonId: Id,
+  state: z.enum(NEXT_LESSON_STATES),
+});
+export type NextLesson = z.infer<typeof NextLessonSchema>;
+
 export const MyLearningItemSchema = z.object({
   course: CourseSummarySchema,
   enrolledAt: Timestamp,
@@ -296,6 +321,7 @@ export const MyLearningItemSchema = z.object({
   completedLessons: z.number().int(),
   /** The lesson to resume, if any was started. */
   lastLessonId: Id.nullable(),
+  nextLesson: NextLessonSchema.nullable(),
 });
 export const MyLearningSchema = z.object({ items: z.array(MyLearningItemSchema) });
 export type MyLearning = z.infer<typeof MyLearningSchema>;
@@ -341,6 +367,7 @@ export const CourseProgressSchema = z.object({
   completedLessons: z.number().int(),
   totalLessons: z.number().int(),
   lessons: z.array(LessonProgressSchema),
+  nextLesson: NextLessonSchema.nullable(),
 });
 export type CourseProgress = z.infer<typeof CourseProgressSchema>;
 
