@@ -5,6 +5,9 @@ import { apiFetch } from '../lib/api.js';
 import { useSession } from '../lib/session.js';
 import { useAsync } from '../lib/useAsync.js';
 import { formatPrice } from './auth.js';
+import { ContinueButton } from '../lessons/ContinueButton.js';
+import { CourseOutline } from '../lessons/CourseOutline.js';
+import { useCourseProgress } from '../lessons/useCourseProgress.js';
 import { BuyButton } from './payments/BuyButton.js';
 import { CourseLiveClasses } from './scheduling/CourseLiveClasses.js';
 
@@ -20,6 +23,8 @@ export function CoursePage() {
     () => apiFetch(`/api/courses/${id}`, CourseDetailSchema),
     [id, session?.user.id, reload],
   );
+  const hasAccess = course.status === 'done' && course.value.access !== 'none';
+  const progress = useCourseProgress(id, hasAccess);
 
   async function enroll() {
     setEnrolling(true);
@@ -46,6 +51,18 @@ export function CoursePage() {
         {c.status !== 'published' && ` · ${c.status}`}
       </p>
       {c.access === 'learner' && <p data-testid="enrolled">You are enrolled in this course.</p>}
+      {c.access !== 'none' && (
+        <p className="course-actions">
+          <ContinueButton courseId={c.id} next={progress?.nextLesson ?? null} />
+          {progress && (
+            <span data-testid="course-percent">
+              {' '}
+              {progress.percent}% complete ({progress.completedLessons} of {progress.totalLessons} lessons)
+            </span>
+          )}{' '}
+          <Link to={`/community/chat?room=${encodeURIComponent(`course:${c.id}`)}`}>Course chat</Link>
+        </p>
+      )}
       {(c.access === 'instructor' || c.access === 'admin') && (
         <Link to={`/teach/${c.id}`}>Edit this course</Link>
       )}
@@ -67,25 +84,7 @@ export function CoursePage() {
         <CourseLiveClasses courseId={c.id} canSchedule={c.access === 'instructor' || c.access === 'admin'} />
       )}
       <h2>Outline</h2>
-      {c.modules.length === 0 && <p>No lessons yet.</p>}
-      <ol className="outline">
-        {c.modules.map((m) => (
-          <li key={m.id}>
-            <h3>{m.title}</h3>
-            <ol>
-              {m.lessons.map((l) => (
-                <li key={l.id}>
-                  {l.title}{' '}
-                  <span className="meta">
-                    ({l.kind}
-                    {l.durationSeconds ? `, ${Math.round(l.durationSeconds / 60)} min` : ''})
-                  </span>
-                </li>
-              ))}
-            </ol>
-          </li>
-        ))}
-      </ol>
+      <CourseOutline courseId={c.id} modules={c.modules} progress={progress} linked={c.access !== 'none'} />
     </article>
   );
 }

@@ -1,5 +1,6 @@
 import { Link } from 'react-router-dom';
 import { MyLearningSchema } from '@learnlive/contracts';
+import { ContinueButton } from '../lessons/ContinueButton.js';
 import { apiFetch } from '../lib/api.js';
 import { useSession } from '../lib/session.js';
 import { useAsync } from '../lib/useAsync.js';
@@ -40,6 +41,7 @@ export function MyLearning() {
                 lessons)
                 <progress max={100} value={item.progressPercent} />
               </label>
+              <ContinueButton courseId={item.course.id} next={item.nextLesson} />
             </li>
           ))}
         </ul>

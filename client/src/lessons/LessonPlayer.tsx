@@ -44,10 +44,15 @@ const REPORT_EVERY_MS = 10_000;
 /** The learner's player: one lesson, resume, quality, captions, scrub previews, progress. */
 export function LessonPlayerPage() {
   const { id = '' } = useParams();
-  const playback = useAsync(() => fetchPlayback(id), [id]);
+  return <LessonVideo lessonId={id} />;
+}
+
+/** A video lesson's player, for the lesson view and the stand-alone watch page. */
+export function LessonVideo({ lessonId }: { lessonId: string }) {
+  const playback = useAsync(() => fetchPlayback(lessonId), [lessonId]);
   if (playback.status === 'loading') return <p role="status">Loading the lesson…</p>;
   if (playback.status === 'error') return <p role="alert">{playback.error.message}</p>;
-  return <LessonPlayer lessonId={id} playback={playback.value} />;
+  return <LessonPlayer lessonId={lessonId} playback={playback.value} />;
 }
 
 function LessonPlayer({ lessonId, playback }: { lessonId: string; playback: Playback }) {

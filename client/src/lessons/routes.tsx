@@ -9,6 +9,11 @@ export const routes: RouteObject[] = [
   { path: '/lessons', element: <LessonVideos /> },
   { path: '/lessons/:id/upload', element: <LessonUploadPage /> },
   { path: '/lessons/:id/watch', element: <LessonPlayerPage /> },
+  // the lesson view (Markdown renderer and sanitiser) loads only when a lesson is opened
+  {
+    path: '/courses/:courseId/lessons/:lessonId',
+    lazy: async () => ({ Component: (await import('./LessonView.js')).LessonView }),
+  },
 ];
 
 /** Links this area adds to the top navigation. */
