@@ -22,6 +22,7 @@ import {
   type RealtimeClientSocket,
 } from './testkit/ChatClient.js';
 import { accessToken, nodeEnv, roomToken, startNode, startProcessNode } from './testkit/nodes.js';
+import { untilNodesHear } from './testkit/clusterReady.js';
 import { expectUserCut } from './testkit/revocation.js';
 
 const isMarker = (m: ChatMessage) => m.text === 'marker';
@@ -100,6 +101,7 @@ describe.each(DATABASE_ADAPTERS)(
         startNode(env, shared),
         processes ? startProcessNode(env) : inProcess(startNode(env, shared)),
       ]);
+      await untilNodesHear(a, [b, c]);
     }, 240_000); // a node process compiles with tsx at start (up to 120 s allowed)
 
     afterAll(async () => {
@@ -841,6 +843,7 @@ describe.each(DATABASE_ADAPTERS)(
           const room = 'live:changes';
           const hung = await startProcessNode(nodeEnv(database.url, redis.url, limits));
           try {
+            await untilNodesHear(a, [hung]);
             const away = client([hung.url, url(a)], 'away');
             const stayed = client([url(b)], 'stayed');
             expect((await away.join(roomToken('away', room))).ok).toBe(true);
