@@ -101,7 +101,7 @@ describe.each(DATABASE_ADAPTERS)(
         startNode(env, shared),
         processes ? startProcessNode(env) : inProcess(startNode(env, shared)),
       ]);
-      await untilNodesHear(a, [b, c]);
+      await untilNodesHear(a, [b, c], redis.url);
     }, 240_000); // a node process compiles with tsx at start (up to 120 s allowed)
 
     afterAll(async () => {
@@ -843,7 +843,7 @@ describe.each(DATABASE_ADAPTERS)(
           const room = 'live:changes';
           const hung = await startProcessNode(nodeEnv(database.url, redis.url, limits));
           try {
-            await untilNodesHear(a, [hung]);
+            await untilNodesHear(a, [hung], redis.url);
             const away = client([hung.url, url(a)], 'away');
             const stayed = client([url(b)], 'stayed');
             expect((await away.join(roomToken('away', room))).ok).toBe(true);
