@@ -78,7 +78,9 @@ describe('learner journey in the browser', () => {
     await expect.poll(() => page.getByRole('list', { name: 'My courses' }).getByRole('link').count()).toBe(1);
 
     // profile: rename, then end every session
-    await page.getByRole('link', { name: 'Profile' }).click();
+    // the profile is in the account menu, behind the person's name
+    await page.getByRole('button', { name: 'Account of Lin Learner' }).click();
+    await page.getByRole('menuitem', { name: 'Profile' }).click();
     const profile = page.getByRole('form', { name: 'Profile' });
     await profile.getByLabel('Name').fill('Lin L.');
     await profile.getByRole('button', { name: 'Save profile' }).click();

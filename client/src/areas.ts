@@ -7,13 +7,16 @@ import * as lessons from './lessons/routes.js';
 
 /** Each feature area owns its folder, its routes and its navigation links. */
 export const areas = [account, lessons, live, community];
-const navLinks: readonly NavEntry[] = areas.flatMap((area) => area.navLinks);
+const navLinks: readonly NavEntry[] = areas
+  .flatMap((area) => area.navLinks)
+  .sort((a, b) => a.order - b.order);
 
 export function visibleNavLinks(session: Session | null): NavEntry[] {
-  return navLinks.filter(({ show }) => {
+  return navLinks.filter(({ show, group }) => {
+    if (group === 'admin') return session?.user.role === 'admin';
     if (show === undefined) return true;
     if (show === 'guest') return !session;
     if (!session) return false;
-    return show === 'member' || session.user.role === 'admin' || show.includes(session.user.role);
+    return show === 'member' || show.includes(session.user.role);
   });
 }

@@ -1,16 +1,13 @@
 import { SessionResponseSchema, type SessionResponse } from '@learnlive/contracts';
 import { apiFetch, endSession } from '../lib/api.js';
-import { setSession } from '../lib/session.js';
+import { sessionUser, setSession } from '../lib/session.js';
 import { forgetRevocation } from './revocation.js';
 
 /** Keeps the access token and who it is for; the refresh token stays in its httpOnly cookie. */
 export function rememberSession(session: SessionResponse): void {
   const { accessToken, user } = session;
   forgetRevocation();
-  setSession({
-    accessToken,
-    user: { id: user.id, role: user.role, name: user.displayName, email: user.email },
-  });
+  setSession({ accessToken, user: sessionUser(user) });
 }
 
 export async function signIn(email: string, password: string): Promise<void> {

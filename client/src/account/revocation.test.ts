@@ -1,14 +1,20 @@
+import { createInstance } from 'i18next';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { forgetRevocation, rememberRevocation, revocationNotice, revocationText } from './revocation.js';
+import { i18nOptions } from '../i18n/index.js';
+import { forgetRevocation, rememberRevocation, revocationKey, revocationNotice } from './revocation.js';
+
+const i18n = createInstance({ ...i18nOptions, lng: 'en' });
+await i18n.init();
+const en = (key: string | undefined) => (key === undefined ? undefined : i18n.t(key));
 
 describe('revocation notices', () => {
   it('explains every reason that signs the person out, and none for a role change', () => {
-    expect(revocationText('signed_out_everywhere')).toBe('You were signed out on all your devices.');
-    expect(revocationText('password_changed')).toBe(
+    expect(en(revocationKey('signed_out_everywhere'))).toBe('You were signed out on all your devices.');
+    expect(en(revocationKey('password_changed'))).toBe(
       'Your password was changed. Sign in with your new password.',
     );
-    expect(revocationText('suspended')).toBe('This account has been suspended.');
-    expect(revocationText('role_changed')).toBeUndefined();
+    expect(en(revocationKey('suspended'))).toBe('This account has been suspended.');
+    expect(revocationKey('role_changed')).toBeUndefined();
   });
 
   describe('in the tab', () => {
@@ -28,7 +34,7 @@ describe('revocation notices', () => {
       expect(revocationNotice()).toBeUndefined();
       rememberRevocation('password_changed');
       rememberRevocation('suspended');
-      expect(revocationNotice()).toBe('This account has been suspended.');
+      expect(en(revocationNotice())).toBe('This account has been suspended.');
       forgetRevocation();
       expect(revocationNotice()).toBeUndefined();
     });

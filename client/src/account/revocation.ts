@@ -1,18 +1,18 @@
 import type { AccessRevocationReason } from '@learnlive/contracts';
 
 /**
- * What a person signed out by the server (`auth:revoked`) reads where they are asked to sign in
- * again; none after a role change, whose refresh keeps them signed in (the new token carries the
- * new role).
+ * The catalog key of what a person signed out by the server (`auth:revoked`) reads where they
+ * are asked to sign in again; none after a role change, whose refresh keeps them signed in (the
+ * new token carries the new role).
  */
 const NOTICES: { [K in AccessRevocationReason]: string | undefined } = {
-  signed_out_everywhere: 'You were signed out on all your devices.',
-  password_changed: 'Your password was changed. Sign in with your new password.',
-  suspended: 'This account has been suspended.',
+  signed_out_everywhere: 'account:revoked.signed_out_everywhere',
+  password_changed: 'account:revoked.password_changed',
+  suspended: 'account:revoked.suspended',
   role_changed: undefined,
 };
 
-export function revocationText(reason: AccessRevocationReason): string | undefined {
+export function revocationKey(reason: AccessRevocationReason): string | undefined {
   return NOTICES[reason];
 }
 
@@ -27,11 +27,11 @@ export function forgetRevocation(): void {
   sessionStorage.removeItem(KEY);
 }
 
-/** Why this tab was last signed out by the server, as a sentence; undefined when it was not. */
+/** The catalog key of why this tab was last signed out by the server; undefined when it was not. */
 export function revocationNotice(): string | undefined {
   const stored = sessionStorage.getItem(KEY);
   // storage is an edge: only a reason this client knows is shown
   return stored && Object.hasOwn(NOTICES, stored)
-    ? revocationText(stored as AccessRevocationReason)
+    ? revocationKey(stored as AccessRevocationReason)
     : undefined;
 }

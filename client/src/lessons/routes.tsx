@@ -1,20 +1,47 @@
-import type { NavEntry } from '../navEntry.js';
+import type { NavEntry, RouteHandle } from '../navEntry.js';
 import type { RouteObject } from 'react-router-dom';
-import { LessonPlayerPage } from './LessonPlayer.js';
-import { LessonVideos } from './LessonVideos.js';
-import { LessonUploadPage } from './UploadPage.js';
+import { lazyPage } from '../lib/lazyPage.js';
 
-/** This area's pages, mounted under the layout by ../routes.tsx. */
+const members: RouteHandle = { signIn: 'common:membersOnly.body' };
+
+/** This area's pages, mounted under the layout by ../routes.tsx; each loads on first visit. */
 export const routes: RouteObject[] = [
-  { path: '/lessons', element: <LessonVideos /> },
-  { path: '/lessons/:id/upload', element: <LessonUploadPage /> },
-  { path: '/lessons/:id/watch', element: <LessonPlayerPage /> },
+  {
+    path: '/lessons',
+    handle: members,
+    lazy: lazyPage(
+      () => import('./LessonVideos.js'),
+      (m) => m.LessonVideos,
+    ),
+  },
+  {
+    path: '/lessons/:id/upload',
+    handle: members,
+    lazy: lazyPage(
+      () => import('./UploadPage.js'),
+      (m) => m.LessonUploadPage,
+    ),
+  },
+  {
+    path: '/lessons/:id/watch',
+    handle: members,
+    lazy: lazyPage(
+      () => import('./LessonPlayer.js'),
+      (m) => m.LessonPlayerPage,
+    ),
+  },
   // the lesson view (Markdown renderer and sanitiser) loads only when a lesson is opened
   {
     path: '/courses/:courseId/lessons/:lessonId',
-    lazy: async () => ({ Component: (await import('./LessonView.js')).LessonView }),
+    handle: members,
+    lazy: lazyPage(
+      () => import('./LessonView.js'),
+      (m) => m.LessonView,
+    ),
   },
 ];
 
-/** Links this area adds to the top navigation. */
-export const navLinks: NavEntry[] = [{ to: '/lessons', label: 'Videos', show: 'member' }];
+/** Links this area adds to the main navigation. */
+export const navLinks: NavEntry[] = [
+  { to: '/lessons', labelKey: 'common:nav.videos', show: 'member', order: 25 },
+];

@@ -6,7 +6,7 @@ import {
 } from '@learnlive/contracts';
 import { ApiError } from './apiError.js';
 import { indexedDbHandover } from './refreshHandover.js';
-import { adoptSession, adoptStoredSession, getSession, setSession } from './session.js';
+import { adoptSession, adoptStoredSession, getSession, sessionUser, setSession } from './session.js';
 import { createSessionRefresher } from './sessionRefresh.js';
 import type { z } from 'zod';
 
@@ -46,7 +46,7 @@ const refresher = createSessionRefresher({
     const parsed = SessionResponseSchema.safeParse(await res.json().catch(() => undefined));
     if (!res.ok || !parsed.success) return null;
     const { accessToken, user } = parsed.data;
-    return { accessToken, user: { id: user.id, role: user.role, name: user.displayName, email: user.email } };
+    return { accessToken, user: sessionUser(user) };
   },
 });
 

@@ -1,5 +1,6 @@
 import { useSyncExternalStore } from 'react';
-import type { AccessTokenClaims } from '@learnlive/contracts';
+import type { AccessTokenClaims, User } from '@learnlive/contracts';
+import { isLocale, type Locale } from '../i18n/locale.js';
 
 /**
  * The signed-in person, shared by every page: the access token and its claims. The account
@@ -7,7 +8,27 @@ import type { AccessTokenClaims } from '@learnlive/contracts';
  */
 export interface Session {
   accessToken: string;
-  user: { id: string; role: AccessTokenClaims['role']; name: string; email?: string };
+  user: {
+    id: string;
+    role: AccessTokenClaims['role'];
+    name: string;
+    email?: string;
+    /** The language chosen in the account; absent until the person picks one. */
+    locale?: Locale;
+  };
+}
+
+/** What the session keeps of the API's user (sign-in, sign-up, refresh, profile). */
+export function sessionUser(user: User): Session['user'] {
+  // read defensively: older API versions answer without `locale`
+  const locale = 'locale' in user && isLocale(user.locale) ? user.locale : undefined;
+  return {
+    id: user.id,
+    role: user.role,
+    name: user.displayName,
+    email: user.email,
+    ...(locale ? { locale } : {}),
+  };
 }
 
 const KEY = 'learnlive.session';

@@ -1,12 +1,33 @@
 import type { NavEntry } from '../navEntry.js';
 import type { RouteObject } from 'react-router-dom';
-import { LiveRoomPage } from './LiveRoom.js';
+import { lazyPage } from '../lib/lazyPage.js';
 
-/** This area's pages, mounted under the layout by ../routes.tsx. */
+/**
+ * This area's pages, mounted under the layout by ../routes.tsx. Not for members only: a guest
+ * link carries its room token (`?token=`). mediasoup-client loads with the room, not before.
+ */
 export const routes: RouteObject[] = [
-  { path: '/live/:id', element: <LiveRoomPage kind="live" /> },
-  { path: '/mentor/:id', element: <LiveRoomPage kind="mentor" /> },
+  {
+    path: '/live/:id',
+    lazy: lazyPage(
+      () => import('./LiveRoom.js'),
+      ({ LiveRoomPage }) =>
+        function LiveClassRoom() {
+          return <LiveRoomPage kind="live" />;
+        },
+    ),
+  },
+  {
+    path: '/mentor/:id',
+    lazy: lazyPage(
+      () => import('./LiveRoom.js'),
+      ({ LiveRoomPage }) =>
+        function MentorRoom() {
+          return <LiveRoomPage kind="mentor" />;
+        },
+    ),
+  },
 ];
 
-/** Links this area adds to the top navigation. */
+/** Links this area adds to the main navigation. */
 export const navLinks: NavEntry[] = [];

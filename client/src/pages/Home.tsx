@@ -1,21 +1,36 @@
-import { Link } from 'react-router-dom';
+import { useTranslation } from 'react-i18next';
+import { LinkButton } from '../ui/LinkButton.js';
 import { useSession } from '../lib/session.js';
+import './Home.css';
 
 export function Home() {
+  const { t } = useTranslation();
   const session = useSession();
   return (
-    <section>
-      <h1>Learn live, together</h1>
-      <p>Live classes, mentor sessions, recorded lessons and a community that answers.</p>
+    <section className="home-hero">
+      <h1>{t('pages:home.title')}</h1>
+      <p className="home-lead">{t('pages:home.lead')}</p>
       {session ? (
-        <p>
-          Welcome back, {session.user.name}. <Link to="/learning">Continue learning</Link> or{' '}
-          <Link to="/courses">find a new course</Link>.
-        </p>
+        <>
+          <p>{t('pages:home.welcomeBack', { name: session.user.name })}</p>
+          <div className="cluster">
+            <LinkButton intent="primary" to="/learning">
+              {t('pages:home.continue')}
+            </LinkButton>
+            <LinkButton intent="secondary" to="/courses">
+              {t('pages:home.findCourse')}
+            </LinkButton>
+          </div>
+        </>
       ) : (
-        <p>
-          <Link to="/courses">Browse the catalog</Link> or <Link to="/sign-up">create an account</Link>.
-        </p>
+        <div className="cluster">
+          <LinkButton intent="primary" to="/courses">
+            {t('pages:home.browse')}
+          </LinkButton>
+          <LinkButton intent="secondary" to="/sign-up">
+            {t('pages:home.createAccount')}
+          </LinkButton>
+        </div>
       )}
     </section>
   );

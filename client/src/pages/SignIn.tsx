@@ -1,19 +1,27 @@
 import { useState, type FormEvent } from 'react';
+import { Trans, useTranslation } from 'react-i18next';
 import { Link, useNavigate, useSearchParams } from 'react-router-dom';
 import { HealthSchema } from '@learnlive/contracts';
 import { signIn, signOut } from '../account/auth.js';
+import { errorMessage } from '../i18n/errorMessage.js';
 import { apiFetch } from '../lib/api.js';
+import { safeNextPath } from '../lib/nextPath.js';
 import { useSession } from '../lib/session.js';
 import { useAsync } from '../lib/useAsync.js';
+import { Button } from '../ui/Button.js';
+import { Card } from '../ui/Card.js';
+import { Field } from '../ui/Field.js';
 
-/** Sign-in page; it also tells whether the API answers. */
+/** Sign-in page; it also tells whether the API answers. Comes back to `?next=` when given. */
 export function SignIn() {
+  const { t } = useTranslation();
   const health = useAsync(() => apiFetch('/api/health', HealthSchema), []);
   const session = useSession();
   const navigate = useNavigate();
   const [search] = useSearchParams();
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
+  const next = search.get('next');
 
   async function submit(event: FormEvent<HTMLFormElement>) {
     event.preventDefault();
@@ -22,50 +30,61 @@ export function SignIn() {
     setError(null);
     try {
       await signIn(String(form.get('email')), String(form.get('password')));
-      navigate(search.get('next') ?? '/learning');
+      navigate(safeNextPath(next, window.location.origin, '/learning'));
     } catch (err) {
-      setError(err instanceof Error ? err.message : String(err));
+      setError(errorMessage(t, err));
     } finally {
       setBusy(false);
     }
   }
 
   return (
-    <section className="card narrow">
-      <h1>Sign in</h1>
-      <p role="status" data-testid="api-health">
-        {health.status === 'loading' && 'Checking the server…'}
-        {health.status === 'done' && 'The server is up.'}
-        {health.status === 'error' && `The server is not answering: ${health.error.message}`}
+    <Card className="narrow stack">
+      <h1>{t('pages:signIn.title')}</h1>
+      <p role="status" data-testid="api-health" className="muted">
+        {health.status === 'loading' && t('pages:signIn.health.checking')}
+        {health.status === 'done' && t('pages:signIn.health.up')}
+        {health.status === 'error' &&
+          t('pages:signIn.health.down', { reason: errorMessage(t, health.error) })}
       </p>
       {session ? (
         <>
           <p data-testid="signed-in-as">
-            Signed in as {session.user.name} ({session.user.role}).
+            {t('pages:signIn.signedInAs', {
+              name: session.user.name,
+              role: t(`common:roles.${session.user.role}`),
+            })}
           </p>
-          <button type="button" onClick={() => void signOut()}>
-            Sign out
-          </button>
+          <Button intent="secondary" onClick={() => void signOut()}>
+            {t('common:account.signOut')}
+          </Button>
         </>
       ) : (
-        <form onSubmit={(e) => void submit(e)} aria-busy={busy}>
-          <label>
-            Email
+        <form className="stack" onSubmit={(e) => void submit(e)} aria-busy={busy} noValidate={false}>
+          <Field label={t('pages:signIn.email')}>
             <input type="email" name="email" autoComplete="email" required />
-          </label>
-          <label>
-            Password
+          </Field>
+          <Field label={t('pages:signIn.password')}>
             <input type="password" name="password" autoComplete="current-password" required />
-          </label>
-          {error && <p role="alert">{error}</p>}
-          <button type="submit" disabled={busy}>
-            {busy ? 'Signing in…' : 'Sign in'}
-          </button>
+          </Field>
+          {error && (
+            <p role="alert" className="notice notice-error">
+              {error}
+            </p>
+          )}
+          <Button type="submit" intent="primary" loading={busy}>
+            {t('pages:signIn.submit')}
+          </Button>
           <p>
-            New here? <Link to="/sign-up">Create an account</Link>
+            <Trans
+              i18nKey="pages:signIn.newHere"
+              components={[
+                <Link key="sign-up" to={next ? `/sign-up?next=${encodeURIComponent(next)}` : '/sign-up'} />,
+              ]}
+            />
           </p>
         </form>
       )}
-    </section>
+    </Card>
   );
 }

@@ -1,24 +1,45 @@
+import { useTranslation } from 'react-i18next';
+import { errorMessage } from '../i18n/errorMessage.js';
 import { clientConfig } from '../lib/api.js';
 import { useAsync } from '../lib/useAsync.js';
+import { Card } from '../ui/Card.js';
+import { Spinner } from '../ui/Spinner.js';
 
 /** What runs behind this page: the engines and adapters of each part. */
 export function Status() {
+  const { t } = useTranslation();
   const config = useAsync(clientConfig, []);
-  if (config.status === 'loading') return <p>Loading…</p>;
-  if (config.status === 'error') return <p role="alert">{config.error.message}</p>;
   return (
     <section>
-      <h1>System status</h1>
-      <table data-testid="engines">
-        <tbody>
-          {Object.entries(config.value.engines).map(([part, engine]) => (
-            <tr key={part}>
-              <th scope="row">{part}</th>
-              <td>{engine}</td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
+      <h1>{t('pages:status.title')}</h1>
+      {config.status === 'loading' && <Spinner />}
+      {config.status === 'error' && (
+        <p role="alert" className="notice notice-error">
+          {errorMessage(t, config.error)}
+        </p>
+      )}
+      {config.status === 'done' && (
+        <Card>
+          <div className="table-scroll">
+            <table data-testid="engines">
+              <caption className="visually-hidden">{t('pages:status.caption')}</caption>
+              <tbody>
+                {Object.entries(config.value.engines).map(([part, engine]) => (
+                  <tr key={part}>
+                    {/* part and engine names are technical identifiers, shown as they are */}
+                    <th scope="row">
+                      <code>{part}</code>
+                    </th>
+                    <td>
+                      <code>{engine}</code>
+                    </td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </div>
+        </Card>
+      )}
     </section>
   );
 }
