@@ -107,7 +107,10 @@ export async function postJson<T>(
 export const uniqueWord = () =>
   Array.from(randomBytes(8), (b) => String.fromCharCode(97 + (b % 26))).join('');
 
-/** Signs up a new account through the API. */
+/**
+ * Signs up a new account through the API, in English: the tests read the English interface, and
+ * an account created without an `Accept-Language` would get the platform's default, French.
+ */
 export const register = (
   baseUrl: string,
   name: string,
@@ -115,7 +118,7 @@ export const register = (
   email = `${role}-${uniqueWord()}@example.org`,
 ): Promise<SessionResponse> =>
   postJson(baseUrl, '/api/auth/register', (b) => SessionResponseSchema.parse(b), {
-    body: { email, password: 'correct horse battery', displayName: name, role },
+    body: { email, password: 'correct horse battery', displayName: name, role, locale: 'en' },
   });
 
 /** The session the client keeps after sign-in (client/src/lib/session.ts). */

@@ -1,16 +1,17 @@
+import { DEFAULT_LOCALE, LOCALES, LocaleSchema, type Locale } from '@learnlive/contracts';
+
 /**
  * Which language the interface speaks: the account's choice (`user.locale`), else the choice
- * made on this device while signed out (localStorage), else the browser's languages, else English.
+ * made on this device while signed out (localStorage), else the browser's languages, else the
+ * platform's default (contracts' `DEFAULT_LOCALE`, French).
  */
 
-export const LOCALES = ['fr', 'en'] as const;
-export type Locale = (typeof LOCALES)[number];
-export const DEFAULT_LOCALE: Locale = 'en';
+export { DEFAULT_LOCALE, LOCALES, type Locale };
 
 const KEY = 'learnlive.locale';
 
 export function isLocale(value: unknown): value is Locale {
-  return typeof value === 'string' && (LOCALES as readonly string[]).includes(value);
+  return LocaleSchema.safeParse(value).success;
 }
 
 /** The first supported language in the browser's list ("fr-CA" counts as French). */

@@ -14,12 +14,15 @@ export function useLanguage(): { locale: Locale; change: (locale: Locale) => Pro
   const { i18n } = useTranslation();
   const locale = isLocale(i18n.language) ? i18n.language : DEFAULT_LOCALE;
   async function change(next: Locale): Promise<void> {
-    await i18n.changeLanguage(next);
     storeLocale(next);
     const session = getSession();
-    if (!session || session.user.locale === next) return;
-    setSession({ ...session, user: { ...session.user, locale: next } });
-    await apiFetch('/api/me', UserSchema, { method: 'PATCH', body: JSON.stringify({ locale: next }) });
+    const saveToAccount = session !== null && session.user.locale !== next;
+    // the session first: useAccountLanguage would otherwise bring the old language back
+    if (saveToAccount) setSession({ ...session, user: { ...session.user, locale: next } });
+    await i18n.changeLanguage(next);
+    if (saveToAccount) {
+      await apiFetch('/api/me', UserSchema, { method: 'PATCH', body: JSON.stringify({ locale: next }) });
+    }
   }
   return { locale, change };
 }

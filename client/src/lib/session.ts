@@ -1,6 +1,6 @@
 import { useSyncExternalStore } from 'react';
 import type { AccessTokenClaims, User } from '@learnlive/contracts';
-import { isLocale, type Locale } from '../i18n/locale.js';
+import type { Locale } from '../i18n/locale.js';
 
 /**
  * The signed-in person, shared by every page: the access token and its claims. The account
@@ -13,22 +13,14 @@ export interface Session {
     role: AccessTokenClaims['role'];
     name: string;
     email?: string;
-    /** The language chosen in the account; absent until the person picks one. */
+    /** The account's language; absent in sessions stored by older clients. */
     locale?: Locale;
   };
 }
 
 /** What the session keeps of the API's user (sign-in, sign-up, refresh, profile). */
 export function sessionUser(user: User): Session['user'] {
-  // read defensively: older API versions answer without `locale`
-  const locale = 'locale' in user && isLocale(user.locale) ? user.locale : undefined;
-  return {
-    id: user.id,
-    role: user.role,
-    name: user.displayName,
-    email: user.email,
-    ...(locale ? { locale } : {}),
-  };
+  return { id: user.id, role: user.role, name: user.displayName, email: user.email, locale: user.locale };
 }
 
 const KEY = 'learnlive.session';
