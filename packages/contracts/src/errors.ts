@@ -2,7 +2,10 @@ import { z } from 'zod';
 
 /**
  * Every error code a client can receive, from REST (problem+json `code`), socket acks
- * (`error.code`) and handshake errors (`err.data.code`). Stable: clients switch on them.
+ * (`error.code`) and handshake errors (`err.data.code`). Stable: clients switch on them, and
+ * the client's i18n catalog holds one message per code (French and English); messages in
+ * `detail`/`message` are English, for logs and developers. Field errors of `validation_failed`
+ * name each field by `path`.
  */
 export const ERROR_CODES = [
   'bad_request',
