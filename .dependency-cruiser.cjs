@@ -82,7 +82,7 @@ module.exports = {
     exclude: { path: ['(^|/)dist/', '^data/', '^coverage/'] },
     // Type-only imports count: a cycle through `import type` is still a cycle.
     tsPreCompilationDeps: true,
-    tsConfig: { fileName: 'tsconfig.check.json' },
+    tsConfig: { fileName: 'tsconfig.json' },
     enhancedResolveOptions: {
       exportsFields: ['exports'],
       conditionNames: ['source', 'import', 'node', 'default'],

@@ -56,6 +56,19 @@ export default tseslint.config(
     },
   },
   {
+    // Typed rules: a promise nobody awaits or handles loses its rejection (an unhandled
+    // rejection ends the process); a promise passed where a callback's result is ignored
+    // (an event listener, a forEach) is such a promise. Await it, or `.catch(log)` where
+    // fire-and-forget is meant. Types come from the nearest tsconfig.json that includes the
+    // file: each workspace's own, tsconfig.json at the root for tests, e2e, bench and infra.
+    files: ['**/*.{ts,tsx,mts,cts}'],
+    languageOptions: { parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname } },
+    rules: {
+      '@typescript-eslint/no-floating-promises': 'error',
+      '@typescript-eslint/no-misused-promises': 'error',
+    },
+  },
+  {
     files: ['client/src/**'],
     languageOptions: { globals: { ...globals.browser } },
   },

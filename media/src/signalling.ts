@@ -81,9 +81,10 @@ export function attachSignalling(io: MediaServer, options: SignallingOptions): v
   const { rooms, logger, revocation } = options;
   const sessions = new Set<Session>();
 
-  io.use(async (socket, next) => {
-    const token: unknown = socket.handshake.auth?.token;
-    try {
+  io.use((socket, next) => {
+    // undefined: admitted; an Error: the answer (a room hosted by another node). Throws a refusal.
+    const admit = async (): Promise<Error | undefined> => {
+      const token: unknown = socket.handshake.auth?.token;
       if (typeof token !== 'string' || token.length > 4096)
         throw new AppError('unauthenticated', 'a room token is required (auth.token)');
       socket.data.claims = verifyRoomToken(token, options.jwtSecret);
@@ -98,14 +99,14 @@ export function attachSignalling(io: MediaServer, options: SignallingOptions): v
           message: 'this room is hosted by another media node',
           location: where.url,
         };
-        next(Object.assign(new Error(moved.message), { data: moved }));
-        return;
+        return Object.assign(new Error(moved.message), { data: moved });
       }
-      next();
-    } catch (err) {
+      return undefined;
+    };
+    admit().then(next, (err: unknown) => {
       const appError = toAppError(err);
       next(Object.assign(new Error(appError.message), { data: toErrorBody(appError) }));
-    }
+    });
   });
 
   // `join`, `leave` and `watchStream` work without a joined peer; every other request needs one.

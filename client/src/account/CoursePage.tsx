@@ -68,7 +68,7 @@ export function CoursePage() {
       )}
       {c.access === 'none' &&
         (!session ? (
-          <button type="button" onClick={() => navigate(`/sign-in?next=/courses/${c.id}`)}>
+          <button type="button" onClick={() => void navigate(`/sign-in?next=/courses/${c.id}`)}>
             Sign in to enroll
           </button>
         ) : c.price.kind === 'free' ? (

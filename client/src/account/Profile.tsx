@@ -116,7 +116,7 @@ export function Profile() {
             // through apiFetch: an expired access token is refreshed first, so the server really ends them
             await apiFetch('/api/auth/sign-out-everywhere', UserSchema.optional(), { method: 'POST' });
             endSession();
-            navigate('/sign-in');
+            await navigate('/sign-in');
             return 'Signed out everywhere.';
           })
         }

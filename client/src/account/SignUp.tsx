@@ -20,7 +20,7 @@ export function SignUp() {
         displayName: String(form.get('displayName')),
         role,
       });
-      navigate(role === 'instructor' ? '/teach' : '/courses');
+      await navigate(role === 'instructor' ? '/teach' : '/courses');
     } catch (err) {
       setError(err instanceof Error ? err.message : String(err));
     } finally {

@@ -30,7 +30,7 @@ export function Teach() {
         method: 'POST',
         body: JSON.stringify({ title: String(form.get('title')), summary: String(form.get('summary')) }),
       });
-      navigate(`/teach/${course.id}`);
+      await navigate(`/teach/${course.id}`);
     } catch (err) {
       setError(err instanceof Error ? err.message : String(err));
     } finally {

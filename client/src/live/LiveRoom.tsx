@@ -290,8 +290,10 @@ function AudioSink({ track }: { track: MediaStreamTrack }) {
 function useDevices(): MediaDeviceInfo[] {
   const [devices, setDevices] = useState<MediaDeviceInfo[]>([]);
   useEffect(() => {
-    const load = () => navigator.mediaDevices?.enumerateDevices().then(setDevices, () => setDevices([]));
-    void load();
+    const load = () => {
+      navigator.mediaDevices?.enumerateDevices().then(setDevices, () => setDevices([]));
+    };
+    load();
     navigator.mediaDevices?.addEventListener('devicechange', load);
     return () => navigator.mediaDevices?.removeEventListener('devicechange', load);
   }, []);

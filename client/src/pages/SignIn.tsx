@@ -30,7 +30,7 @@ export function SignIn() {
     setError(null);
     try {
       await signIn(String(form.get('email')), String(form.get('password')));
-      navigate(safeNextPath(next, window.location.origin, '/learning'));
+      await navigate(safeNextPath(next, window.location.origin, '/learning'));
     } catch (err) {
       setError(errorMessage(t, err));
     } finally {

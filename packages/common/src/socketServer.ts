@@ -106,7 +106,7 @@ export async function startSocketServer<S extends Server>(
       close: () =>
         (closed ??= (async () => {
           uws.us_listen_socket_close(listenSocket);
-          await new Promise<void>((resolve) => io.close(() => resolve()));
+          await io.close();
         })()),
     };
   }
@@ -138,7 +138,7 @@ export async function startSocketServer<S extends Server>(
     port,
     close: () =>
       (closed ??= (async () => {
-        await new Promise<void>((resolve) => io.close(() => resolve()));
+        await io.close();
         await closeServer(server);
       })()),
   };

@@ -60,7 +60,7 @@ export function BookMentor() {
         BookingSchema,
         jsonInit('POST', { slotId }),
       );
-      navigate('/sessions');
+      await navigate('/sessions');
     } catch (err) {
       setError(err instanceof Error ? err.message : String(err));
       setVersion((v) => v + 1); // someone may have taken it: show what is left
