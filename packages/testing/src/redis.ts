@@ -37,6 +37,9 @@ export async function startRedis(): Promise<TestRedis> {
           retryStrategy: () => null,
           maxRetriesPerRequest: 0,
         });
+        // Refused until the server listens: `connect()` rejects with it and waitFor keeps it as
+        // the cause; without a listener ioredis also reports it as an unhandled error event.
+        probe.on('error', () => {});
         try {
           await probe.connect();
           return (await probe.ping()) === 'PONG';
