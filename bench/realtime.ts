@@ -101,7 +101,8 @@ interface Row {
   firstP50Ms: number;
   spreadP50Ms: number;
   spreadP99Ms: number;
-  rssPerConnectionKB: number;
+  /** Settled RSS growth since the nodes had no connection, per open connection; null below the noise. */
+  rssPerConnectionKB: number | null;
   serverCpuUsPerDelivery: number;
   failedConnections: number;
   /** Connections that ended after they had joined, up to the end of this step (should be 0). */
@@ -211,6 +212,25 @@ function cpuSeconds(pid: number): number {
 function rssBytes(pid: number): number {
   const status = readFileSync(`/proc/${pid}/status`, 'utf8');
   return Number(/VmRSS:\s+(\d+) kB/.exec(status)?.[1] ?? 0) * 1024;
+}
+
+/**
+ * Growth below this is within what a Node process's RSS moves by itself (GC, allocator): a
+ * per-connection figure from it would be noise, negative at small steps.
+ */
+const RSS_NOISE_BYTES = 8 * 1024 * 1024;
+
+/** Summed RSS of `pids` once it settles: two reads 250 ms apart within 1%, or after 5 s. */
+async function settledRss(pids: readonly number[]): Promise<number> {
+  const read = () => pids.reduce((sum, pid) => sum + rssBytes(pid), 0);
+  let previous = read();
+  for (let i = 0; i < 20; i++) {
+    await new Promise((r) => setTimeout(r, 250));
+    const now = read();
+    if (Math.abs(now - previous) <= previous * 0.01) return now;
+    previous = now;
+  }
+  return previous;
 }
 
 interface Loadgen {
@@ -333,8 +353,10 @@ async function runConfiguration(
   const pids = nodes.map((n) => n.child.pid!);
   const urls = nodes.map((n) => n.url);
   try {
-    await new Promise((r) => setTimeout(r, 500));
-    const baseRss = pids.reduce((sum, pid) => sum + rssBytes(pid), 0);
+    // RSS of the nodes without connections, and with the connections open before any traffic,
+    // each once settled (measured in `grow`).
+    let baseRss = 0;
+    let openRss = 0;
     let open = 0;
     let failed = 0;
     let probes = 0;
@@ -385,7 +407,7 @@ async function runConfiguration(
         const firsts = [...bursts].map(([sentAt, [first]]) => first - Number(sentAt)).sort((a, b) => a - b);
         const spreads = [...bursts.values()].map(([first, last]) => last - first).sort((a, b) => a - b);
         const ms = (sorted: number[], p: number) => Number(percentile(sorted, p).toFixed(2));
-        const rss = pids.reduce((sum, pid) => sum + rssBytes(pid), 0);
+        const rssGrowth = openRss - baseRss;
         const row: Row = {
           engine,
           nodes: nodeCount,
@@ -401,7 +423,8 @@ async function runConfiguration(
           firstP50Ms: ms(firsts, 50),
           spreadP50Ms: ms(spreads, 50),
           spreadP99Ms: ms(spreads, 99),
-          rssPerConnectionKB: Number(((rss - baseRss) / connections / 1024).toFixed(1)),
+          rssPerConnectionKB:
+            rssGrowth < RSS_NOISE_BYTES ? null : Number((rssGrowth / connections / 1024).toFixed(1)),
           serverCpuUsPerDelivery: Number(((cpu / Math.max(1, deliveries)) * 1e6).toFixed(2)),
           failedConnections: failed,
           droppedConnections: reports.reduce((s, r) => s + r.dropped, 0),
@@ -419,6 +442,7 @@ async function runConfiguration(
     const grow = async (target: number, rooms: string[]) => {
       const add = target - open;
       if (add <= 0) return;
+      if (open === 0) baseRss = await settledRss(pids);
       const per = Math.ceil(add / LOADGENS);
       batch++;
       const results = await Promise.all(
@@ -442,6 +466,7 @@ async function runConfiguration(
       open += results.reduce((s, r) => s + r.opened, 0);
       failed += results.reduce((s, r) => s + r.failed, 0);
       probes += results.reduce((s, r) => s + r.probes, 0);
+      openRss = await settledRss(pids);
     };
 
     // one room, stepped up
@@ -566,8 +591,8 @@ const table = rows
       'bare first p50, spread p50/p99': bare
         ? `${bare.firstP50Ms}, ${bare.spreadP50Ms}/${bare.spreadP99Ms}`
         : '–',
-      'uws KB/conn': u.rssPerConnectionKB,
-      'ws KB/conn': w?.rssPerConnectionKB,
+      'uws KB/conn': u.rssPerConnectionKB ?? '–',
+      'ws KB/conn': w?.rssPerConnectionKB ?? '–',
       'uws us/deliv': u.serverCpuUsPerDelivery,
       'ws us/deliv': w?.serverCpuUsPerDelivery,
       'cpu ratio ws/uws': ratio(w?.serverCpuUsPerDelivery ?? 0, u.serverCpuUsPerDelivery),
