@@ -30,6 +30,7 @@ describe('buildLadderArgs', () => {
     expect(arg(args, '-g')).toBe('120');
     expect(arg(args, '-keyint_min')).toBe('120');
     expect(arg(args, '-sc_threshold')).toBe('0');
+    expect(arg(args, '-force_key_frames')).toBe('expr:gte(t,n_forced*4)');
     expect(arg(args, '-hls_time')).toBe('4');
     expect(arg(args, '-hls_segment_type')).toBe('fmp4');
     expect(arg(args, '-progress')).toBe('pipe:1');

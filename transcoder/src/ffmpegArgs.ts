@@ -104,6 +104,10 @@ export function buildLadderArgs(cmd: LadderCommand): string[] {
     String(ladder.gop),
     '-sc_threshold',
     '0',
+    // A key frame at every segment boundary by time: `-g` counts frames, and a variable-frame-rate
+    // source (a screen recording) reaches it late, so segments ran to twice the target.
+    '-force_key_frames',
+    `expr:gte(t,n_forced*${ladder.segmentSeconds})`,
     '-r',
     String(ladder.fps),
   );

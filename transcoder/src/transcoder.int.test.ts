@@ -355,9 +355,46 @@ describe.each(DATABASE_ADAPTERS)('the transcoder on %s', (_adapter, createDataba
   });
 
   describe('faults', () => {
-    // Two transcodes of a 12 s source on a shared 2-core machine: under load each wait can take
-    // minutes, so the waits only catch hangs and the test's own limit bounds the whole.
-    const KILL_TEST_MS = 600_000;
+    // Transcodes on a shared 2-core machine: under load each wait can take minutes, so the waits
+    // below only catch hangs and the test's own limit bounds the whole.
+    const TRANSCODE_HANG_MS = 600_000;
+    it(
+      'a variable-frame-rate source (a screen recording) keeps every segment within the target',
+      async () => {
+        // Bursts at 30 fps, then 5 fps stretches: a frame count (`-g`) alone puts key frames late.
+        const file = join(dir, 'vfr.mp4');
+        await new Promise<void>((resolve, reject) => {
+          const child = spawn('ffmpeg', [
+            ...['-hide_banner', '-nostdin', '-y', '-loglevel', 'error'],
+            ...['-f', 'lavfi', '-i', 'testsrc2=size=640x360:rate=30'],
+            ...['-f', 'lavfi', '-i', 'sine=frequency=440:sample_rate=48000', '-t', '14'],
+            ...['-vf', "select='lt(mod(t\\,7)\\,3)+not(mod(n\\,6))'", '-vsync', 'vfr'],
+            ...['-c:v', 'libx264', '-preset', 'ultrafast', '-pix_fmt', 'yuv420p', '-c:a', 'aac', file],
+          ]);
+          child.on('error', reject);
+          child.on('close', (code) => (code === 0 ? resolve() : reject(new Error(`ffmpeg exited ${code}`))));
+        });
+        const video = (await ffprobeJson(file)).streams.find((st) => st.codec_type === 'video')!;
+        expect(video.avg_frame_rate).not.toBe(video.r_frame_rate); // really variable
+        const { lessonId, version } = await uploadLesson(file);
+        const row = await settled(lessonId, TRANSCODE_HANG_MS);
+        expect(row.failure_reason).toBeNull();
+        const prefix = ladderPrefix(lessonId, version);
+        const master = parseMaster(await getText(prefix + 'master.m3u8'));
+        const uris = [
+          ...master.variants.map((v) => v.uri),
+          ...master.media.flatMap((m) => (m.uri ? [m.uri] : [])),
+        ];
+        expect(uris.length).toBeGreaterThanOrEqual(2);
+        for (const uri of new Set(uris)) {
+          const durations = parseMedia(await getText(prefix + uri)).segments.map((seg) => seg.duration);
+          expect(durations.reduce((a, b) => a + b, 0)).toBeGreaterThan(13.5);
+          expect(Math.max(...durations), uri).toBeLessThanOrEqual(4.1);
+        }
+      },
+      TRANSCODE_HANG_MS,
+    );
+
     it(
       'ffmpeg killed mid-transcode: the job is retried and ends ready with one complete ladder',
       async () => {
@@ -367,7 +404,7 @@ describe.each(DATABASE_ADAPTERS)('the transcoder on %s', (_adapter, createDataba
         const { lessonId, version } = await uploadLesson(file);
         const first = await waitFor(() => ffmpegs.get(lessonId)?.[0], {
           what: 'the first ffmpeg',
-          timeoutMs: KILL_TEST_MS,
+          timeoutMs: TRANSCODE_HANG_MS,
         });
         await waitFor(
           () =>
@@ -379,13 +416,13 @@ describe.each(DATABASE_ADAPTERS)('the transcoder on %s', (_adapter, createDataba
                   (e.payload as { percent: number }).percent > 0 &&
                   (e.payload as { stage: string }).stage === 'transcoding',
               ),
-          { what: 'transcoding progress', timeoutMs: KILL_TEST_MS },
+          { what: 'transcoding progress', timeoutMs: TRANSCODE_HANG_MS },
         );
         // Killed while it runs: progress means it has written part of the ladder, and a 12 s source
         // leaves it far from done.
         expect(first.exitCode).toBeNull();
         first.kill('SIGKILL');
-        const row = await settled(lessonId, KILL_TEST_MS);
+        const row = await settled(lessonId, TRANSCODE_HANG_MS);
         expect(row.status).toBe('ready');
         expect(row.attempts).toBe(2);
         expect(ffmpegs.get(lessonId)).toHaveLength(2);
@@ -414,7 +451,7 @@ describe.each(DATABASE_ADAPTERS)('the transcoder on %s', (_adapter, createDataba
         }
         expect(new Set(keys.map((k) => k.slice(prefix.length)))).toEqual(expected);
       },
-      KILL_TEST_MS,
+      TRANSCODE_HANG_MS,
     );
 
     it('running the finished job again does no work and stores nothing more', async () => {
