@@ -31,18 +31,22 @@ export function CourseOutline({
                 <>
                   <span className="mark" aria-hidden="true">
                     {done ? '✓' : '○'}
-                  </span>{' '}
-                  {l.title}{' '}
-                  <span className="meta">
-                    ({l.kind}
-                    {l.durationSeconds ? `, ${Math.round(l.durationSeconds / 60)} min` : ''})
                   </span>
+                  {l.title}
                   {done && <span className="visually-hidden"> (completed)</span>}
                 </>
+              );
+              const meta = (
+                <span className="meta">
+                  {' '}
+                  ({l.kind}
+                  {l.durationSeconds ? `, ${Math.max(1, Math.round(l.durationSeconds / 60))} min` : ''})
+                </span>
               );
               return (
                 <li key={l.id} data-testid="outline-lesson" data-completed={done}>
                   {linked ? <NavLink to={lessonPath(courseId, l.id)}>{label}</NavLink> : label}
+                  {meta}
                 </li>
               );
             })}
