@@ -70,12 +70,15 @@ describe('learner journey in the browser', () => {
 
     await page.getByRole('link', { name: 'My learning' }).click();
     const mine = page.getByRole('list', { name: 'My courses' });
-    await expect.poll(() => mine.getByRole('link').allTextContents()).toEqual([title]);
+    // each course's title is its heading's link (a Continue link follows it)
+    await expect.poll(() => mine.getByRole('heading').getByRole('link').allTextContents()).toEqual([title]);
     await expect.poll(() => mine.getByText('0% complete').count()).toBe(1);
 
     // the session survives a reload (kept by the session store)
     await page.reload();
-    await expect.poll(() => page.getByRole('list', { name: 'My courses' }).getByRole('link').count()).toBe(1);
+    await expect
+      .poll(() => page.getByRole('list', { name: 'My courses' }).getByRole('heading').count())
+      .toBe(1);
 
     // profile: rename, then end every session
     // the profile is in the account menu, behind the person's name
