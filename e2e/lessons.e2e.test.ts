@@ -121,7 +121,8 @@ describe('recorded lessons in the browser', () => {
     await page.goto(`${baseUrl}/`);
     await page.getByRole('link', { name: 'Videos' }).click();
     await page.getByRole('link', { name: 'Watch' }).first().click();
-    expect(page.url()).toBe(`${baseUrl}/lessons/${lessonId}/watch`);
+    // pages load on first visit (route-level code splitting): the URL changes once the chunk is in
+    await page.waitForURL(`${baseUrl}/lessons/${lessonId}/watch`);
     const video = page.getByTestId('lesson-video');
     await video.waitFor();
     await expect

@@ -29,8 +29,10 @@ describe('npm start', () => {
     dataDir = await mkdtemp(join(tmpdir(), 'learnlive-start-'));
     child = spawn('npm', ['start'], {
       cwd: ROOT,
+      // as a person runs it: without vitest's NODE_ENV=test, which would make npm start's build
+      // a development build of React (double effects) and overwrite the e2e tests' client with it
       env: {
-        ...process.env,
+        ...withoutTestEnv(process.env),
         DATA_DIR: dataDir,
         ...LOOPBACK_ENV,
         LOG_LEVEL: 'warn',
@@ -84,3 +86,8 @@ describe('npm start', () => {
     expect(await exited).toBe(0);
   });
 });
+
+function withoutTestEnv(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  const { NODE_ENV: _nodeEnv, ...rest } = env;
+  return rest;
+}
