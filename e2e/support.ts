@@ -33,7 +33,8 @@ export const LOOPBACK_ENV = {
  * or overrides settings. Closing it also removes the data directory.
  */
 export async function startTestSystem(name: string, env: Env = {}): Promise<System> {
-  if (!existsSync(E2E_CLIENT_DIST)) throw new Error(`${E2E_CLIENT_DIST} is missing: run npm run build first`);
+  if (!existsSync(E2E_CLIENT_DIST))
+    throw new Error(`${E2E_CLIENT_DIST} is missing: run npm run build:e2e -w client first`);
   const dataDir = await mkdtemp(join(tmpdir(), `learnlive-${name}-`));
   const removeData = () => rm(dataDir, { recursive: true, force: true });
   let system: System;
