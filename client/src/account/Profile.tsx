@@ -1,5 +1,5 @@
 import { useState, type FormEvent } from 'react';
-import { Link, useNavigate } from 'react-router-dom';
+import { useNavigate } from 'react-router-dom';
 import { UserSchema } from '@learnlive/contracts';
 import { apiFetch, endSession } from '../lib/api.js';
 import { getSession, setSession, useSession } from '../lib/session.js';
@@ -58,13 +58,8 @@ export function Profile() {
     });
   }
 
-  if (!session) {
-    return (
-      <p>
-        <Link to="/sign-in?next=/profile">Sign in</Link> to see your profile.
-      </p>
-    );
-  }
+  // signed out, the layout shows the route's sign-in message instead of this page
+  if (!session) return null;
   if (me.status === 'loading') return <p role="status">Loading your profile…</p>;
   if (me.status === 'error') return <p role="alert">{me.error.message}</p>;
   const user = me.value;

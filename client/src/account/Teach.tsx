@@ -38,12 +38,8 @@ export function Teach() {
     }
   }
 
-  if (!session)
-    return (
-      <p>
-        <Link to="/sign-in?next=/teach">Sign in</Link> as an instructor to teach.
-      </p>
-    );
+  // signed out, the layout shows the route's sign-in message instead of this page
+  if (!session) return null;
   if (!isTeacher) return <p role="alert">Only instructors create courses. Sign up with “teach courses”.</p>;
   return (
     <section>
